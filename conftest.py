@@ -1,0 +1,32 @@
+"""Run every notebook in `nbs/` as one pytest item, the way `nbdev-test` does (same cell flags), so the test run
+ends with pytest's count line and can run notebooks in parallel (`-n 2`).
+
+Cells flagged `#| slow` are skipped unless `MC_SLOW=1` (or pytest `--slow`) is given."""
+import os, pytest
+
+def pytest_addoption(parser):
+    parser.addoption('--slow', action='store_true', help='also run notebook cells flagged `#| slow`')
+
+def pytest_collect_file(parent, file_path):
+    if file_path.suffix == '.ipynb' and not file_path.name.startswith(('_', '.')) and '.ipynb_checkpoints' not in str(file_path):
+        return NotebookFile.from_parent(parent, path=file_path)
+
+class NotebookFile(pytest.File):
+    def collect(self): yield NotebookItem.from_parent(self, name=self.path.stem)
+
+class NotebookError(Exception): pass
+
+class NotebookItem(pytest.Item):
+    def runtest(self):
+        from nbdev.test import test_nb
+        from nbdev.config import get_config
+        skip = get_config().tst_flags.split()
+        force = skip if (self.config.getoption('--slow') or os.environ.get('MC_SLOW') == '1') else None
+        ok, secs = test_nb(self.path, skip_flags=skip, force_flags=force, showerr=True)
+        self.user_properties.append(('seconds', secs))
+        if not ok: raise NotebookError(f'{self.path.name} failed (traceback above, on stderr)')
+
+    def repr_failure(self, excinfo):
+        return str(excinfo.value) if isinstance(excinfo.value, NotebookError) else super().repr_failure(excinfo)
+
+    def reportinfo(self): return self.path, 0, f'notebook {self.path.name}'
