@@ -2,7 +2,11 @@
 ends with pytest's count line and can run notebooks in parallel (`-n 2`).
 
 Cells flagged `#| slow` are skipped unless `MC_SLOW=1` (or pytest `--slow`) is given."""
-import os, pytest
+import os, sys, pytest
+from pathlib import Path
+
+# Test this checkout's package even when another copy is installed (CI runs in a fresh clone).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def pytest_addoption(parser):
     parser.addoption('--slow', action='store_true', help='also run notebook cells flagged `#| slow`')
