@@ -7,11 +7,16 @@ Docs: https://model-constructor.github.io/model_constructor/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #2125326a
+# %% ../nbs/99_all.ipynb #2f9ecdd8
 from .layers import *
 from .norms import *
 from .blocks import *
 from .constructor import *
 from .zoo import *
-from . import layers as _l, norms as _n, blocks as _b, constructor as _c, zoo as _z
-__all__ = [n for m in (_l, _n, _b, _c, _z) for n in m.__all__]
+from .groups import *
+from .twist import *
+from .involution import *
+from .swap import *
+from .zoo_ops import *
+from . import layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops
+__all__ = [n for m in (layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops) for n in m.__all__]
