@@ -7,7 +7,7 @@ Docs: https://model-constructor.github.io/model_constructor/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #2f9ecdd8
+# %% ../nbs/99_all.ipynb #51db5b2f
 from .layers import *
 from .norms import *
 from .blocks import *
@@ -18,5 +18,6 @@ from .twist import *
 from .involution import *
 from .swap import *
 from .zoo_ops import *
-from . import layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops
-__all__ = [n for m in (layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops) for n in m.__all__]
+from .callbacks import *
+from . import layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks
+__all__ = [n for m in (layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks) for n in m.__all__]
