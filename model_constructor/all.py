@@ -7,7 +7,7 @@ Docs: https://model-constructor.github.io/model_constructor/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #51db5b2f
+# %% ../nbs/99_all.ipynb #f1d501ec
 from .layers import *
 from .norms import *
 from .blocks import *
@@ -19,5 +19,9 @@ from .involution import *
 from .swap import *
 from .zoo_ops import *
 from .callbacks import *
-from . import layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks
-__all__ = [n for m in (layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks) for n in m.__all__]
+from .data import *
+from .learner import *
+from .finetune import *
+from .leaderboard import *
+from . import layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks, data, learner, finetune, leaderboard
+__all__ = [n for m in (layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks, data, learner, finetune, leaderboard) for n in m.__all__]
