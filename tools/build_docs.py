@@ -1,9 +1,10 @@
 """Build the docs without Quarto (not installable on our machines), and README.md from nbs/index.ipynb.
 
     python tools/build_docs.py --readme     # README.md from nbs/index.ipynb's stored cells and outputs (fast; CI checks it)
+    python tools/build_docs.py --no-exec    # also _docs/<notebook>.md from the notebooks as stored (seconds)
     python tools/build_docs.py              # also: execute + process every notebook with nbdev (`proc_nbs`, the step
                                             # before Quarto in `nbdev-docs`), then write _docs/<notebook>.md with
-                                            # outputs and figures (PNG files beside it)
+                                            # outputs and figures (PNG files beside it); runs every notebook: minutes
 
 Where Quarto exists, `nbdev-docs` builds the HTML site from the same notebooks instead.
 Hand-written: nbdev renders markdown only through Quarto, and nbconvert is not a dependency of ours."""
@@ -44,15 +45,17 @@ def readme():
     body = nb2md(nb)
     (ROOT / 'README.md').write_text('<!-- generated from nbs/index.ipynb by tools/build_docs.py: edit the notebook -->\n\n' + body)
 
-def docs():
-    from nbdev.serve import proc_nbs
-    cache = proc_nbs(str(ROOT / 'nbs'), n_workers=2, force=True)
+def docs(execute=True):
+    if execute:
+        from nbdev.serve import proc_nbs
+        src = Path(proc_nbs(str(ROOT / 'nbs'), n_workers=2, force=True))
+    else: src = ROOT / 'nbs'
     dest = ROOT / '_docs'; dest.mkdir(exist_ok=True)
-    for p in sorted(Path(cache).glob('*.ipynb')):
+    for p in sorted(q for q in src.glob('*.ipynb') if not q.name.startswith('_')):
         md = nb2md(json.loads(p.read_text()), dest / f'{p.stem}_files', f'{p.stem}_files/')
         (dest / f'{p.stem}.md').write_text(md)
         print('wrote', (dest / f'{p.stem}.md').relative_to(ROOT))
 
 if __name__ == '__main__':
     readme()
-    if '--readme' not in sys.argv: docs()
+    if '--readme' not in sys.argv: docs(execute='--no-exec' not in sys.argv)
