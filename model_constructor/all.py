@@ -7,7 +7,7 @@ Docs: https://model-constructor.github.io/model_constructor/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #f1d501ec
+# %% ../nbs/99_all.ipynb #f4226968
 from .layers import *
 from .norms import *
 from .blocks import *
@@ -23,5 +23,11 @@ from .data import *
 from .learner import *
 from .finetune import *
 from .leaderboard import *
-from . import layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks, data, learner, finetune, leaderboard
-__all__ = [n for m in (layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks, data, learner, finetune, leaderboard) for n in m.__all__]
+from .images import *
+from .cam import *
+from .features import *
+from .actstats import *
+from .results import *
+from .distributed import *
+from . import layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks, data, learner, finetune, leaderboard, images, cam, features, actstats, results, distributed
+__all__ = [n for m in (layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks, data, learner, finetune, leaderboard, images, cam, features, actstats, results, distributed) for n in m.__all__]

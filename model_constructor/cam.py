@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM, HiResCAM, ScoreCAM, AblationCAM, EigenCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+from .data import label_names
 from pytorch_grad_cam.utils.image import show_cam_on_image
 
 from .layers import Registry, UnknownNameError
@@ -211,7 +212,7 @@ def plot_cam(model, x, target=None, layer:str|None=None, methods=('gradcam', 'gr
     fig, axs = plt.subplots(len(x), len(methods) + 1, figsize=(size * (len(methods) + 1), size * len(x)), squeeze=False)
     for i in range(len(x)):
         t, pr = res[0].targets[i], res[0].probs[i]
-        axs[i, 0].imshow(imgs[i]); axs[i, 0].set_title(titles[i] if titles else f"{vocab[t] if vocab else t} ({pr[t]:.2f})", fontsize=8)
+        axs[i, 0].imshow(imgs[i]); axs[i, 0].set_title(titles[i] if titles else f"{label_names(vocab)[t] if vocab else t} ({pr[t]:.2f})", fontsize=8)
         for j, r in enumerate(res):
             axs[i, j + 1].imshow(overlay(imgs[i], r.maps[i]))
             if i == 0: axs[i, j + 1].set_title(f"{r.method}\n{r.layer}", fontsize=8)
@@ -222,11 +223,12 @@ def plot_cam(model, x, target=None, layer:str|None=None, methods=('gradcam', 'gr
 
 def cam_grid(learn, n:int=2, method:str='gradcam', layer:str|None=None, dl=None, classes=None, size:float=1.8, seed:int=0):
     "Per class (rows): `n` correctly and `n` wrongly classified validation images with their maps (for the predicted class)."
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt, textwrap
     from fastai.torch_core import to_device
     dl = dl if dl is not None else learn.dls.valid
     with learn.no_bar(): probs, ys = learn.get_preds(dl=dl)
     preds, vocab, rng = probs.argmax(1), list(learn.dls.vocab), np.random.default_rng(seed)
+    names = label_names(vocab)
     classes = list(range(len(vocab))) if classes is None else [vocab.index(c) if isinstance(c, str) else c for c in classes]
     fig, axs = plt.subplots(len(classes), 2 * n, figsize=(size * 2 * n, size * len(classes) + 0.4), squeeze=False)
     for a in axs.flat: a.axis('off')
@@ -241,8 +243,8 @@ def cam_grid(learn, n:int=2, method:str='gradcam', layer:str|None=None, dl=None,
         for k, (i, ok) in enumerate(pick):
             col = k if ok else n + (k - min(len(right), n))
             ax = axs[row, col]; ax.imshow(overlay(imgs[k], r.maps[k]))
-            ax.set_title(f"{vocab[c]}" if ok else f"{vocab[c]} → {vocab[int(preds[i])]}", fontsize=7, color='green' if ok else 'red')
-        axs[row, 0].text(-0.1, 0.5, vocab[c], transform=axs[row, 0].transAxes, ha='right', va='center', fontsize=8)
-    fig.suptitle(f"{method}: correct (green) | wrong (red, true → predicted)", fontsize=9)
+            ax.set_title(names[c] if ok else f"→ {names[int(preds[i])]}", fontsize=7, color='green' if ok else 'red')
+        axs[row, 0].text(-0.1, 0.5, textwrap.fill(names[c], 12), transform=axs[row, 0].transAxes, ha='right', va='center', fontsize=8)
+    fig.suptitle(f"{method}, rows: true class; correct (green) | wrong (red, → predicted)", fontsize=9)
     fig.tight_layout()
     return fig

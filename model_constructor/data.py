@@ -24,7 +24,8 @@ from fastai.vision.utils import verify_images
 from .layers import Registry, UnknownNameError
 
 # %% auto #0
-__all__ = ['AUGS', 'DATASETS', 'folder_dls', 'dataset_path', 'imagenette_dls', 'digits_path', 'digits_dls']
+__all__ = ['AUGS', 'DATASETS', 'WNID_NAMES', 'folder_dls', 'dataset_path', 'imagenette_dls', 'label_names', 'digits_path',
+           'digits_dls']
 
 # %% ../nbs/11_data.ipynb #c220c944
 AUGS = Registry('augmentation preset')
@@ -96,6 +97,19 @@ def dataset_path(dataset:str='imagewoof', size:int=128, release='auto', data=Non
 def imagenette_dls(dataset:str='imagewoof', size:int=128, bs:int=64, release='auto', data=None, aug='leaderboard', **kwargs):
     "Imagewoof/Imagenette `DataLoaders` as the leaderboard trains: official `val` split, `RandomResizedCrop(size, 0.35)` + flip, ImageNet stats."
     return folder_dls(dataset_path(dataset, size, release, data), size=size, bs=bs, valid='val', aug=aug, verify=kwargs.pop('verify', data is not None), **kwargs)
+
+# %% ../nbs/11_data.ipynb #cdf188bf
+WNID_NAMES = {  # the ImageNet classes of Imagenette and Imagewoof, whose folders are WordNet ids
+    'n01440764': 'tench', 'n02102040': 'English springer', 'n02979186': 'cassette player', 'n03000684': 'chain saw',
+    'n03028079': 'church', 'n03394916': 'French horn', 'n03417042': 'garbage truck', 'n03425413': 'gas pump',
+    'n03445777': 'golf ball', 'n03888605': 'parachute',
+    'n02086240': 'Shih-Tzu', 'n02087394': 'Rhodesian ridgeback', 'n02088364': 'beagle', 'n02089973': 'English foxhound',
+    'n02093754': 'Border terrier', 'n02096294': 'Australian terrier', 'n02099601': 'golden retriever',
+    'n02105641': 'Old English sheepdog', 'n02111889': 'Samoyed', 'n02115641': 'dingo'}
+
+def label_names(vocab) -> list:
+    "Class names to show people: Imagenette/Imagewoof WordNet ids by name ('n02088364' -> 'beagle'), anything else as `str`."
+    return [WNID_NAMES.get(str(v), str(v)) for v in vocab]
 
 # %% ../nbs/11_data.ipynb #eb3bf8d0
 def _cache_dir() -> Path: return Path(os.environ.get('MC_CACHE', Path.home()/'.cache'/'model_constructor')).expanduser()

@@ -75,13 +75,13 @@ class RunsFile:
 # %% ../nbs/14_leaderboard.ipynb #65b730c0
 RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mom=0.95, sqr_mom=0.99, eps=1e-6, opt='ranger',
               loss='ls', schedule='flat_cos', pct_start=0.72, mixup=0., clip=1.0, precision='auto', aug='leaderboard',
-              release='auto', data=None, arch='xresnet18', max_per_class=None)
+              release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False)
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 def cell_key(recipe:dict, model_cfg:dict) -> str:
     "Hash of everything that defines a leaderboard cell's configuration (not the seed, not the data path)."
-    d = {k: v for k, v in recipe.items() if k not in ('data',)}
+    d = {k: v for k, v in recipe.items() if k not in ('data', 'compile')}   # where the data is and whether it is compiled: not what is trained
     m = {k: v for k, v in model_cfg.items() if k != 'n_out'}   # the class count follows from the dataset
     return hashlib.sha1(json.dumps(dict(recipe=d, model=m), sort_keys=True, default=str).encode()).hexdigest()[:12]
 
@@ -127,6 +127,7 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     "Train one seeded run of `recipe` (see `RECIPE`) with model config overrides `model`; returns the runs.csv row."
     from fastai.torch_core import set_seed
     from model_constructor.learner import mc_learner, fit_recipe
+    from model_constructor.distributed import distributed, is_main_process, world_note
     r, model = {**RECIPE, **recipe}, dict(model or {})
     set_seed(seed, reproducible=True)
     dls = make_dls(r, seed)
@@ -134,17 +135,17 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     cfg = net.cfg.to_dict() if hasattr(net, 'cfg') else {}
     key = cell_key(r, cfg)
     learn = mc_learner(dls, net, loss=r['loss'], opt=r['opt'], lr=r['lr'], wd=r['wd'], mom=r['mom'], sqr_mom=r['sqr_mom'], eps=r['eps'],
-                       mixup=r['mixup'], clip=r['clip'], precision=r['precision'])
+                       mixup=r['mixup'], clip=r['clip'], precision=r['precision'], compile=r['compile'])
     t0 = time.time()
-    fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'])
+    with distributed(learn): fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'])
     secs = time.time() - t0
     names = ['train_loss', 'valid_loss'] + [m.name for m in learn.metrics]
     last = dict(zip(names, learn.recorder.values[-1] if len(learn.recorder.values[-1]) == len(names) else [None, *learn.recorder.values[-1]]))
-    plot_run(learn, Path(out)/'plots'/f'{key}_seed{seed}.png')
+    if is_main_process(): plot_run(learn, Path(out)/'plots'/f'{key}_seed{seed}.png')
     prec = next((type(c).__name__ for c in learn.cbs if type(c).__name__ in ('CPUAutocast', 'MixedPrecision')), 'fp32')
     return dict(key=key, dataset=r['dataset'], size=_size(r), epochs=r['epochs'], arch=r['arch'], seed=seed,
                 accuracy=round(float(last['accuracy']), 5), top5=round(float(last[names[3]]), 5), train_time_s=round(secs, 1),
-                images_per_s=round(len(dls.train_ds) * r['epochs'] / secs, 1), precision=prec, hardware=machine(), versions=versions(),
+                images_per_s=round(len(dls.train_ds) * r['epochs'] / secs, 1), precision=prec, hardware=machine() + world_note(), versions=versions(),
                 git_commit=git_commit(), finished_at=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 config=json.dumps(dict(recipe={k: v for k, v in r.items()}, model=cfg), sort_keys=True, default=str), command=command)
 
@@ -182,6 +183,8 @@ def write_table(out='leaderboard') -> str:
     lines += ['', '## Commands and versions', '']
     for key, rs in cells.items():
         lines.append(f"- `{key}` seeds {', '.join(sorted((r['seed'] for r in rs), key=int))}: `{rs[0]['command']}` — {rs[0]['versions']}, commit {rs[0]['git_commit']}")
+    notes = Path(out)/'notes.md'   # what people add by hand (conditions of the runs), kept under the generated table
+    if notes.exists(): lines += ['', notes.read_text().strip()]
     md = '\n'.join(lines) + '\n'
     p = Path(out)/'README.md'; p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix('.md.tmp'); tmp.write_text(md); os.replace(tmp, p)
@@ -192,7 +195,10 @@ def run_leaderboard(recipe:dict|None=None, model:dict|None=None, runs:int=5, see
                     seeds:list|None=None, workers:int=1, quiet:bool=False) -> list:
     "Train `runs` seeded runs of a configuration (resuming: seeds already in runs.csv are skipped); returns the new rows."
     from fastprogress.fastprogress import progress_bar
+    from fastai.torch_core import rank_distrib
     r, model = {**RECIPE, **(recipe or {})}, dict(model or {})
+    main = rank_distrib() == 0   # under torchrun every process trains each run; only rank 0 writes
+    quiet = quiet or not main
     rf = RunsFile(Path(out)/'runs.csv')
     seeds = list(seeds) if seeds is not None else list(range(seed, seed + runs))
     # the key needs the built model's config: build it once on the meta device (no memory, no time)
@@ -206,9 +212,10 @@ def run_leaderboard(recipe:dict|None=None, model:dict|None=None, runs:int=5, see
     new = []
     for s in (progress_bar(todo) if not quiet and todo else todo):
         row = train_run(r, model, s, out, command)
-        rf.append(row); new.append(row); write_table(out)
+        if main: rf.append(row); write_table(out)
+        new.append(row)
         if not quiet: print(f"seed {s}: top-1 {100 * row['accuracy']:.2f}%  ({row['train_time_s']} s)")
-    if not todo: write_table(out)
+    if not todo and main: write_table(out)
     return new
 
 def _spread(recipe, model, seeds, workers, out, command):
@@ -246,6 +253,7 @@ def _recipe_cli(dataset:str=None, # 'digits' (default, embedded), 'imagewoof' or
                 mixup:float=0., # MixUp alpha (0: off)
                 clip:float=1.0, # gradient clipping max norm (0: off)
                 precision:str='auto', # auto, fp32, bf16, fp16
+                compile:bool=False, # torch.compile the model (faster steps; the first batch pays the compile)
                 aug:str='leaderboard', # augmentation preset
                 release:str='auto', # dataset release: auto, 160, 320, full
                 data:str=None, # path of an existing dataset copy (skips untar_data)
@@ -282,7 +290,9 @@ def main(argv=None):
     if recipe.get('clip') == 0: recipe['clip'] = None
     if recipe.get('release') not in (None, 'auto', 'full'): recipe['release'] = int(recipe['release'])
     env = f"FASTAI_HOME={shlex.quote(os.environ['FASTAI_HOME'])} " if os.environ.get('FASTAI_HOME') else ''   # where untar_data looks
-    cmd = env + 'mc-leaderboard ' + ' '.join(shlex.quote(x) for x in argv)
+    n = int(os.environ.get('WORLD_SIZE', '1'))   # launched by torchrun: record how
+    launch = f"torchrun --nnodes {n // int(os.environ.get('LOCAL_WORLD_SIZE', n))} --nproc_per_node {os.environ.get('LOCAL_WORLD_SIZE', n)} --no-python " if n > 1 else ''
+    cmd = env + launch + 'mc-leaderboard ' + ' '.join(shlex.quote(x) for x in argv)
     return run_leaderboard(recipe, model, runs, seed, out, cmd, seeds=json.loads(seeds) if seeds else None, workers=workers)
 
 def cli():

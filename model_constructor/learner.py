@@ -102,14 +102,15 @@ def mc_metrics(n_classes:int):
 
 def mc_learner(dls, model:nn.Module, loss='ls', opt='ranger', lr:float=8e-3, wd:float=1e-2, mom:float=0.95, sqr_mom:float=0.99,
                eps:float=1e-6, mixup:float=0., clip:float|None=1.0, precision:str='auto', channels_last:bool|None=None,
-               metrics=None, save_best:str|None=None, splitter=None, cbs=None, **kwargs) -> Learner:
-    "A fastai `Learner` for `model` with the leaderboard recipe's parts, chosen by name."
+               metrics=None, save_best:str|None=None, splitter=None, cbs=None, compile:bool=False, **kwargs) -> Learner:
+    "A fastai `Learner` for `model` with the leaderboard recipe's parts, chosen by name; `compile=True`: `torch.compile` the model in place."
     loss_func = LOSSES.get(loss)() if isinstance(loss, str) else loss
     opt_func = OPTS.get(opt)(mom, sqr_mom, eps) if isinstance(opt, str) else opt
     cb = [TrainingGuard(clip), *precision_callbacks(precision, dls.device, channels_last)]
     if mixup: cb.append(MixUp(mixup))
     if any(isinstance(m, BatchInstanceNorm) for m in model.modules()): cb.append(BatchInstanceNormCallback())
     if save_best: cb.append(SaveModelCallback(monitor='accuracy', fname=save_best))
+    if compile: model.compile()   # in place: the same module object, so splitters, hooks and state dicts are unchanged
     learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, wd=wd, splitter=splitter or default_splitter,
                     metrics=mc_metrics(dls.c) if metrics is None else metrics, cbs=cb + listify(cbs), **kwargs)
     return learn

@@ -14,7 +14,7 @@ from .layers import CONVS, check_groups
 from .groups import GroupPermute
 
 # %% auto #0
-__all__ = ['twist_kernels', 'TwistConv', 'twist_reference']
+__all__ = ['twist_kernels', 'twist_feats', 'TwistConv', 'twist_reference']
 
 # %% ../nbs/06_twist.ipynb #7d403d49
 _SOBEL = torch.tensor([[[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]],      # D_x
@@ -27,31 +27,28 @@ def twist_kernels(coeff_x, coeff_y):
     return kx, kx.transpose(2, 3).flip(3)
 
 # %% ../nbs/06_twist.ipynb #cb317ce1
-class _Sobel(torch.autograd.Function):
-    "Depthwise Sobel responses (B, C, H, W) -> (B, 2C, h, w), interleaved (S_x, S_y) per channel."
-    @staticmethod
-    def forward(ctx, x, w, stride, dilation):
-        ctx.save_for_backward(w); ctx.conf = (x.shape, stride, dilation)
-        return F.conv2d(x, w, None, stride, dilation, dilation, x.shape[1])
-    @staticmethod
-    def backward(ctx, g):
-        (w,), (shape, s, d) = ctx.saved_tensors, ctx.conf
-        C = shape[1]
-        if s == 1:   # the input gradient of a stride-1 correlation is a correlation with the flipped kernels: oneDNN's fast forward path
-            return F.conv2d(g, w.flip(-1, -2).reshape(C, 2, 3, 3), None, 1, d, d, C), None, None, None
-        return torch.nn.grad.conv2d_input(shape, w, g, s, d, d, C), None, None, None
+def twist_feats(x, xx, yy, stride:int, d:int, centers:bool):
+    "Sobel responses of each channel and their grid products, as a stencil: (B, C, H, W) -> (B, h, w, C*k), k = 2 or 4."
+    z = F.pad(x.permute(0, 2, 3, 1), (0, 0, d, d, d, d))   # (B, H+2d, W+2d, C)
+    h, w = yy.shape[1], xx.shape[2]
+    cols = [z[:, :, o:o + stride * (w - 1) + 1:stride] for o in (0, d, 2 * d)]
+    a, b = cols[2] - cols[0], cols[0] + 2 * cols[1] + cols[2]          # horizontal derivative / smoothing
+    rows = lambda t, o: t[:, o:o + stride * (h - 1) + 1:stride]
+    sx = rows(a, 0) + 2 * rows(a, d) + rows(a, 2 * d)
+    sy = rows(b, 0) - rows(b, 2 * d)
+    parts = [sx * xx - sy * yy, sy * xx + sx * yy] + ([sx, sy] if centers else [])
+    return torch.stack(parts, -1).reshape(x.shape[0], h, w, -1)
 
-def _interleave(feats):
-    "Stack (B, C, h, w) tensors channel by channel -> (B, k*C, h, w), keeping channels-last memory when the inputs have it."
-    B, C, h, w = feats[0].shape
-    if feats[0].is_contiguous(memory_format=torch.channels_last) and not feats[0].is_contiguous():
-        return torch.stack([f.permute(0, 2, 3, 1) for f in feats], -1).reshape(B, h, w, -1).permute(0, 3, 1, 2)
-    return torch.stack(feats, 2).reshape(B, -1, h, w)
+_COMPILED = {}
+def _compiled_feats():
+    "`twist_feats` through `torch.compile`: one fused loop forward and one backward (compiled on first use)."
+    if 'f' not in _COMPILED: _COMPILED['f'] = torch.compile(twist_feats, dynamic=None)
+    return _COMPILED['f']
 
 class TwistConv(nn.Conv2d):
     "Convolution with a Twist: `conv(x) + XX * conv(x, K_x) + YY * conv(x, K_y)`; a drop-in `nn.Conv2d`."
     def __init__(self, ni:int, nf:int, ks:int=3, stride:int=1, groups:int=1, bias:bool=False, padding:int|None=None,
-                 dilation:int=1, *, iters:int=1, centers:bool=False, permute:str|None=None, padding_mode='zeros'):
+                 dilation:int=1, *, iters:int=1, centers:bool=False, permute:str|None=None, fuse:bool=False, padding_mode='zeros'):
         check_groups(ni, nf, groups, f'TwistConv({ni}, {nf})')
         if ks % 2 == 0: raise ValueError(f"TwistConv: ks={ks}; the kernel size has to be odd (the Sobel kernels are centred).")
         if padding is None: padding = dilation * (ks - 1) // 2
@@ -62,7 +59,7 @@ class TwistConv(nn.Conv2d):
         if padding_mode != 'zeros': raise ValueError("TwistConv supports padding_mode='zeros' only.")
         self._init_done = False
         super().__init__(ni, nf, ks, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias)
-        self.iters, self.permute = iters, permute
+        self.iters, self.permute, self.fuse = iters, permute, fuse
         self.coeff_x, self.coeff_y = nn.Parameter(torch.empty(nf, ni // groups)), nn.Parameter(torch.empty(nf, ni // groups))
         self.centers = (nn.Parameter(torch.zeros(2, nf)) if centers else None)
         self.perm = GroupPermute(permute, groups, ni) if permute is not None else None
@@ -83,10 +80,18 @@ class TwistConv(nn.Conv2d):
         "(XX, YY), broadcastable to (1, 1, h, w), in [-1, 1); cached per size, device and dtype."
         k = (h, w, like.device, like.dtype)
         if k not in self._grids:
-            if len(self._grids) > 16: self._grids.clear()
-            xx = (torch.arange(w, device=like.device, dtype=torch.float32) * 2 / w - 1).to(like.dtype)
-            yy = (torch.arange(h, device=like.device, dtype=torch.float32) * 2 / h - 1).to(like.dtype)
+            if len(self._grids) > 32: self._grids.clear()
+            xx = (torch.arange(w, device=like.device, dtype=torch.float64) * 2 / w - 1).to(like.dtype)
+            yy = (torch.arange(h, device=like.device, dtype=torch.float64) * 2 / h - 1).to(like.dtype)
             self._grids[k] = (xx.view(1, 1, 1, w), yy.view(1, 1, h, 1))
+        return self._grids[k]
+
+    def cgrid(self, h:int, w:int, like:torch.Tensor):
+        "XX + i YY as one complex (1, h, w, 1) tensor (channels-last layout), cached per size, device and dtype."
+        k = ('complex', h, w, like.device, like.dtype)
+        if k not in self._grids:
+            xx, yy = self.grids(h, w, like)
+            self._grids[k] = torch.complex(xx.view(1, 1, w, 1).expand(1, h, w, 1), yy.view(1, h, 1, 1).expand(1, h, w, 1)).contiguous()
         return self._grids[k]
 
     def mix_weight(self):
@@ -100,29 +105,38 @@ class TwistConv(nn.Conv2d):
 
     def _step(self, x):
         if self.perm is not None: x = self.perm(x)
-        d = self.dilation[0]
-        base = F.conv2d(x, self.weight, None, self.stride, self.padding, self.dilation, self.groups)
+        x = x.contiguous(memory_format=torch.channels_last)   # no copy when it already is
+        C, O, g, d = self.in_channels, self.out_channels, self.groups, self.dilation[0]
+        base = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, g)
         B, _, h, w = base.shape
-        ni = self.in_channels
-        sob = _Sobel.apply(x, self.sobel.to(base.dtype).repeat(ni, 1, 1, 1), self.stride[0], d).reshape(B, ni, 2, h, w)
-        sx, sy = sob[:, :, 0], sob[:, :, 1]
-        xx, yy = self.grids(h, w, base)
-        feats = [torch.addcmul(sx * xx, sy, yy, value=-1), torch.addcmul(sy * xx, sx, yy)]   # P, Q
-        if self.centers is not None: feats += [sx, sy]
-        mixed = F.conv2d(_interleave(feats), self.mix_weight().to(base.dtype), None, 1, 0, 1, self.groups)
-        out = base + mixed
-        return out if self.bias is None else out + self.bias.to(out.dtype).view(1, -1, 1, 1)
+        if self.fuse:   # Sobel stencil + grid product in one compiled loop
+            xx, yy = self.grids(h, w, base)
+            feats = _compiled_feats()(x.to(base.dtype), xx.view(1, 1, w, 1), yy.view(1, h, 1, 1), self.stride[0], d, self.centers is not None)
+            return base + F.conv2d(feats.permute(0, 3, 1, 2), self.mix_weight().to(base.dtype), None, 1, 0, 1, g)
+        sob = F.conv2d(x, self.sobel.to(x.dtype).repeat(C, 1, 1, 1), None, self.stride, d, d, C)   # (S_x, S_y) of each channel
+        s = sob.permute(0, 2, 3, 1).contiguous().view(B, h, w, C, 2)   # a view: channels-last memory is (..., C, 2)
+        if s.dtype in (torch.float32, torch.float64):   # P + iQ = (XX + i YY)(S_x + i S_y): one pass, already interleaved
+            pq = torch.view_as_real(torch.view_as_complex(s) * self.cgrid(h, w, s))
+        else:   # bf16/fp16 have no complex type on CPU: the same product in real arithmetic
+            xx, yy = self.grids(h, w, s)
+            xx, yy = xx.view(1, 1, w, 1), yy.view(1, h, 1, 1)
+            sx, sy = s.unbind(-1)
+            pq = torch.stack([sx * xx - sy * yy, sy * xx + sx * yy], -1)
+        feats = pq if self.centers is None else torch.cat([pq, s], -1)
+        feats = feats.view(B, h, w, -1).permute(0, 3, 1, 2)   # (B, k*C, h, w), channels-last memory
+        return base + F.conv2d(feats, self.mix_weight().to(base.dtype), None, 1, 0, 1, g)   # the 1x1 mix
 
     def forward(self, x):
+        nchw = not x.is_contiguous(memory_format=torch.channels_last) or x.is_contiguous()
         out = self._step(x)
         if self.iters > 1:
             out = x + out / self.iters
             for _ in range(self.iters - 1): out = out + self._step(out) / self.iters
             out = out - x
-        return out
+        return out.contiguous() if nchw else out   # the caller's memory format back
 
     def extra_repr(self):
-        return super().extra_repr() + f", iters={self.iters}, centers={self.centers is not None}, permute={self.permute!r}"
+        return super().extra_repr() + f", iters={self.iters}, centers={self.centers is not None}, permute={self.permute!r}" + (", fuse=True" if self.fuse else "")
 
 CONVS.register('twist', TwistConv, aliases=('conv_twist', 'convtwist'))
 
