@@ -14,6 +14,7 @@ from fastai.callback.core import Callback
 
 from .callbacks import NonFiniteError
 from .cam import get_module
+from .images import eager_model
 
 # %% auto #0
 __all__ = ['STAT_NAMES', 'ActivationBlowUp', 'layer_stats', 'default_monitor_modules', 'ActivationMonitor', 'color_dim',
@@ -57,6 +58,7 @@ class ActivationMonitor(Callback):
 
     def before_fit(self):
         model = self.learn.model
+        self._eager = eager_model(model); self._eager.__enter__()   # compiled models: forward hooks need eager mode
         self.names = list(self.modules) if self.modules is not None else default_monitor_modules(model)
         mods = [get_module(model, n) for n in self.names]
         self._hooks = [m.register_forward_hook(self._hook(i)) for i, m in enumerate(mods)]
@@ -102,6 +104,7 @@ class ActivationMonitor(Callback):
     def after_fit(self):
         for h in getattr(self, '_hooks', []): h.remove()
         self._hooks = []
+        if getattr(self, '_eager', None) is not None: self._eager.__exit__(None, None, None); self._eager = None
 
     @property
     def stats(self) -> torch.Tensor:

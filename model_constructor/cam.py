@@ -19,7 +19,7 @@ from .data import label_names
 from pytorch_grad_cam.utils.image import show_cam_on_image
 
 from .layers import Registry, UnknownNameError
-from .images import load_image, model_input, denorm
+from .images import load_image, model_input, denorm, eager_model
 
 # %% auto #0
 __all__ = ['CAMS', 'GRADIENT_FREE', 'REGION_PATTERNS', 'get_module', 'default_cam_layer', 'CAMResult', 'cam_maps',
@@ -74,13 +74,13 @@ def default_cam_layer(model:nn.Module, x:torch.Tensor|None=None, size:int=64) ->
 # %% ../nbs/16_cam.ipynb #20e9901a
 @contextmanager
 def _cam_safe(model:nn.Module, grads:bool=True):
-    "In-place ops off, every module's train/eval mode and the parameters' `.grad` restored afterwards, autograd on."
+    "In-place ops off, eager (not compiled), every module's train/eval mode and the parameters' `.grad` restored afterwards, autograd on."
     inplace = [m for m in model.modules() if getattr(m, 'inplace', None) is True]
     modes = [(m, m.training) for m in model.modules()]
     saved = [(p, p.grad) for p in model.parameters()] if grads else []
     for m in inplace: m.inplace = False
     try:
-        with torch.enable_grad(): yield
+        with torch.enable_grad(), eager_model(model): yield   # compiled models: hooks fire, retain_graph works
     finally:
         for m in inplace: m.inplace = True
         for m, t in modes: m.training = t

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from fastai.callback.hook import hook_outputs
 
-from .images import load_image, model_input, denorm
+from .images import load_image, model_input, denorm, eager_model
 from .cam import get_module
 from .twist import TwistConv, twist_kernels
 from .involution import Involution
@@ -33,7 +33,7 @@ def feature_maps(model, x, names) -> dict:
     x = x.as_subclass(torch.Tensor).to(p.device, p.dtype)
     was = net.training
     try:
-        with hook_outputs(mods, detach=True, cpu=True) as hs, torch.no_grad(): net.eval()(x)
+        with eager_model(net), hook_outputs(mods, detach=True, cpu=True) as hs, torch.no_grad(): net.eval()(x)
         outs = [h.stored for h in hs]
     finally: net.train(was)
     for n, o in zip(names, outs):
@@ -137,7 +137,7 @@ def _inv_input(model, x, name):
     h = mod.register_forward_pre_hook(lambda m, a: store.__setitem__('x', a[0].detach()))
     was = model.training
     try:
-        with torch.no_grad(): model.eval()(x)
+        with torch.no_grad(), eager_model(model): model.eval()(x)
     finally: h.remove(); model.train(was)
     return mod, store['x']
 

@@ -14,7 +14,7 @@ from fastai.vision.core import PILImage
 from fastai.vision.core import imagenet_stats
 
 # %% auto #0
-__all__ = ['load_image', 'model_input', 'denorm', 'save_fig', 'check_png', 'close_figs']
+__all__ = ['load_image', 'model_input', 'denorm', 'eager_model', 'save_fig', 'check_png', 'close_figs']
 
 # %% ../nbs/15_images.ipynb #e88ef234
 def _from_array(a:np.ndarray, bgr:bool) -> torch.Tensor:
@@ -90,6 +90,19 @@ def denorm(x:torch.Tensor, dls=None, stats=imagenet_stats) -> np.ndarray:
         x = x * s + m
     out = x.clamp(0, 1).permute(0, 2, 3, 1).numpy()
     return out[0] if one else out
+
+# %% ../nbs/15_images.ipynb #a90f31d6
+from contextlib import contextmanager
+
+@contextmanager
+def eager_model(model:torch.nn.Module):
+    "Inside: `model` (compiled in place by `nn.Module.compile`, or a `torch.compile` wrapper's module) runs eagerly; restored after."
+    model = getattr(model, '_orig_mod', model)   # torch.compile(model) returns a wrapper around the module
+    saved = [(m, m._compiled_call_impl) for m in model.modules() if getattr(m, '_compiled_call_impl', None) is not None]
+    for m, _ in saved: m._compiled_call_impl = None
+    try: yield model
+    finally:
+        for m, c in saved: m._compiled_call_impl = c
 
 # %% ../nbs/15_images.ipynb #bac34279
 def save_fig(fig, path, dpi:int=80):
