@@ -6,6 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/distributed.html.md"
 
 # %% ../nbs/20_distributed.ipynb #af56e3fa
 from __future__ import annotations
+import atexit
 from contextlib import contextmanager
 import torch
 from fastai.torch_core import rank_distrib, num_distrib
@@ -49,11 +50,20 @@ def world_note() -> str:
     backend = torch.distributed.get_backend() if torch.distributed.is_initialized() else ('nccl' if torch.cuda.is_available() else 'gloo')
     return f", {n} processes (DDP, {backend})"
 
+def _destroy_process_group():
+    "Shut the process group down while the interpreter is still whole (registered with `atexit`)."
+    if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+
+_AT_EXIT = []
+def _teardown_at_exit():
+    if not _AT_EXIT: atexit.register(_destroy_process_group); _AT_EXIT.append(True)
+
 @contextmanager
 def distributed(learn, sync_bn:bool=True, **kwargs):
     "Train `learn` data-parallel over the processes `torchrun`/`accelerate launch` started; a no-op in one process."
     if num_distrib() <= 1:
         yield learn; return
+    _teardown_at_exit()
     cb = MCDistributedTrainer(sync_bn, **kwargs)
     learn.add_cb(cb)
     quiet = [c for c in learn.cbs if isinstance(c, ProgressCallback)] if rank_distrib() else []
