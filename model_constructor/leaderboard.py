@@ -195,9 +195,9 @@ def run_leaderboard(recipe:dict|None=None, model:dict|None=None, runs:int=5, see
                     seeds:list|None=None, workers:int=1, quiet:bool=False) -> list:
     "Train `runs` seeded runs of a configuration (resuming: seeds already in runs.csv are skipped); returns the new rows."
     from fastprogress.fastprogress import progress_bar
-    from fastai.torch_core import rank_distrib
+    from model_constructor.distributed import is_main_process
     r, model = {**RECIPE, **(recipe or {})}, dict(model or {})
-    main = rank_distrib() == 0   # under torchrun every process trains each run; only rank 0 writes
+    main = is_main_process()   # under torchrun every process trains each run; only rank 0 writes
     quiet = quiet or not main
     rf = RunsFile(Path(out)/'runs.csv')
     seeds = list(seeds) if seeds is not None else list(range(seed, seed + runs))

@@ -21,12 +21,14 @@ def interpretation(learn, dl=None):
     "Validation predictions of `learn` on `dl` (default: valid): `.preds` (probs), `.targs`, `.decoded`, `.losses`, `.dl`, `.confusion_matrix()`; cached."
     dl = dl if dl is not None else learn.dls.valid
     cache = learn.__dict__.setdefault('_mc_interp', {})
-    if id(dl) not in cache:
+    state = tuple(p._version for p in learn.model.parameters())   # bumped by every in-place update: training, loading weights
+    hit = cache.get(id(dl))
+    if hit is None or hit.dl is not dl or hit.state != state:
         with learn.no_bar(): preds, targs, decoded, losses = learn.get_preds(dl=dl, with_decoded=True, with_loss=True)
         n = preds.shape[1]
         def confusion_matrix():
             return np.bincount(targs.numpy().astype(int) * n + decoded.numpy().astype(int), minlength=n * n).reshape(n, n)
-        cache[id(dl)] = SimpleNamespace(preds=preds, targs=targs, decoded=decoded, losses=losses, dl=dl, confusion_matrix=confusion_matrix,
+        cache[id(dl)] = SimpleNamespace(preds=preds, targs=targs, decoded=decoded, losses=losses, dl=dl, state=state, confusion_matrix=confusion_matrix,
                                         top_losses=lambda k=None: losses.topk(min(k or len(losses), len(losses))))
     return cache[id(dl)]
 

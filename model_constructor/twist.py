@@ -106,7 +106,7 @@ class TwistConv(nn.Conv2d):
     def _step(self, x):
         if self.perm is not None: x = self.perm(x)
         x = x.contiguous(memory_format=torch.channels_last)   # no copy when it already is
-        C, O, g, d = self.in_channels, self.out_channels, self.groups, self.dilation[0]
+        C, g, d = self.in_channels, self.groups, self.dilation[0]
         base = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, g)
         B, _, h, w = base.shape
         if self.fuse:   # Sobel stencil + grid product in one compiled loop
