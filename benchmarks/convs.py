@@ -11,14 +11,19 @@ on GPU `torch.cuda.max_memory_allocated`.
 
     python benchmarks/convs.py --keep-heap   # glibc keeps freed memory: no page faults for fresh tensors
 
-By default it measures PyTorch on CPU as it trains (no caching allocator: every large tensor is a fresh mmap and its
-page faults are part of the cost — most of the unfold reference's, for one). `--keep-heap` re-executes itself with
+Each operator's timings run in a fresh process (as does each peak-memory measurement), so one case cannot leave the
+heap in a state that changes the next one's page faults. By default it measures PyTorch on CPU as it trains (no
+caching allocator: every large tensor is a fresh mmap and its page faults are part of the cost — most of the unfold
+reference's, for one). `--keep-heap` re-executes itself with
 glibc told to keep freed memory in the process (`MALLOC_MMAP_THRESHOLD_` etc.), which leaves the arithmetic: on this
 VM the page-fault cost drifts (a plain grouped conv measured 20 ms with the heap kept and 60 ms without, minutes
-apart). Peak memory is always measured with plain glibc.
+apart). Peak memory is always measured with plain glibc. Each row also prints how much memory the step page-faulted in
+(median): when two rows differ by a few milliseconds and by tens of MiB faulted, the difference is glibc's heap
+layout at that moment, not the operator (the `--keep-heap` run shows the arithmetic).
 
 Targets (issue 3): Twist fast path >= 2x faster than three convolutions (64->64, 32x32, batch 32); permuted groups
->= 4x faster than the dense-kernel emulation and <= 1.3x a plain grouped conv (256 channels, 8 per group);
+(4-cycles; the shuffle pattern, which still gathers, is shown for comparison) >= 4x faster than the dense-kernel
+emulation and <= 1.3x a plain grouped conv (256 channels, 8 per group);
 involution >= 2x faster and >= 4x less peak memory than unfold (batch 32, 64 channels, 56x56, K=7), and its ratio
 to a 7x7 depthwise conv of the same shape."""
 import os, sys, time, json, statistics, subprocess, platform
@@ -55,12 +60,13 @@ def cases(dev):
         C, H = 256, (14 if QUICK else 28)
         Bg = 4 if QUICK else 16
         m = PermutedGroupConv(C, C, groups=C // 8, pattern='cycle4').to(dev)
+        ms = PermutedGroupConv(C, C, groups=C // 8, pattern='shuffle').to(dev)
         plain = torch.nn.Conv2d(C, C, 3, padding=1, groups=C // 8, bias=False).to(dev)
         x = torch.randn(Bg, C, H, H, device=dev, requires_grad=True)
         def dense(): return F.conv2d(x, dense_group_kernel(m.weight, m.perm.index, m.groups, C), None, 1, 1)
         def step(f): return lambda: f().sum().backward()
-        return {'permuted (gather + grouped)': step(lambda: m(x)), 'dense-kernel emulation': step(dense),
-                'plain grouped conv': step(lambda: plain(x))}
+        return {'permuted cycle4 (rotated wts)': step(lambda: m(x)), 'dense-kernel emulation': step(dense),
+                'plain grouped conv': step(lambda: plain(x)), 'permuted shuffle (gather)': step(lambda: ms(x))}
 
     def involution():
         C, H, K, G = 64, (28 if QUICK else 56), 7, 4
@@ -75,13 +81,20 @@ def cases(dev):
 def sync(dev):
     if dev == 'cuda': torch.cuda.synchronize()
 
-def timings(dev, name, reps):
+def _faults():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+def timings(dev, name, reps, faults=None):
+    "Median ms of each implementation; `faults`, a dict, gets each one's median minor page faults per step."
     fns = cases(dev)[name]()
     for f in fns.values(): f(); sync(dev)
-    ts = {k: [] for k in fns}
+    ts, pf = {k: [] for k in fns}, {k: [] for k in fns}
     for _ in range(reps):
         for k, f in fns.items():
-            sync(dev); t = time.perf_counter(); f(); sync(dev); ts[k].append(time.perf_counter() - t)
+            sync(dev); f0 = _faults(); t = time.perf_counter(); f(); sync(dev)
+            ts[k].append(time.perf_counter() - t); pf[k].append(_faults() - f0)
+    if faults is not None: faults.update({k: statistics.median(v) for k, v in pf.items()})
     return {k: statistics.median(v) * 1e3 for k, v in ts.items()}
 
 def peak_child(dev, name, impl):
@@ -112,6 +125,13 @@ def peak(dev, name, impl):
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True, env=env)
     return float(out.stdout.strip().splitlines()[-1])
 
+def timed_child(dev, name, reps):
+    "`timings` in a fresh process, so no earlier case leaves glibc's heap (and its page-fault behaviour) in another state."
+    code = (f"import sys, json; sys.argv += {sys.argv[1:]!r}; import benchmarks.convs as b; pf = {{}}; "
+            f"ms = b.timings({dev!r}, {name!r}, {reps}, faults=pf); print(json.dumps([ms, pf]))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
 _KEEP_HEAP = {'MALLOC_MMAP_THRESHOLD_': '4000000000', 'MALLOC_TRIM_THRESHOLD_': '4000000000', 'MALLOC_TOP_PAD_': '1000000000'}
 
 def main():
@@ -124,12 +144,13 @@ def main():
     results = {}
     for dev in devs:
         for name in ('twist', 'twist_seed', 'groups', 'involution'):
-            ms = timings(dev, name, reps=(9 if dev == 'cpu' else 20) if name != 'involution' or dev != 'cpu' else 3)
+            ms, pf = timed_child(dev, name, reps=(21 if dev == 'cpu' else 20) if name != 'involution' or dev != 'cpu' else 3)
             mem = {k: peak(dev, name, k) for k in ms}
             ref = list(ms)[1]
             print(f"\n[{dev}] {name}: forward+backward, ratio = reference time / this time (higher is faster)")
             for k in ms:
-                print(f"  {k:30s} {ms[k]:9.2f} ms  x{ms[ref] / ms[k]:6.2f}   peak +{mem[k]:8.1f} MiB  (reference / this: x{mem[ref] / max(mem[k], 1e-3):6.1f})")
+                print(f"  {k:30s} {ms[k]:9.2f} ms  x{ms[ref] / ms[k]:6.2f}   peak +{mem[k]:8.1f} MiB  (reference / this: x{mem[ref] / max(mem[k], 1e-3):6.1f})"
+                      f"  {pf[k] * os.sysconf('SC_PAGE_SIZE') / 2**20:6.1f} MiB page-faulted/step")
             results[f'{dev}/{name}'] = dict(ms=ms, peak_mib=mem)
     r = results
     print('\nTargets (cpu):')
@@ -138,8 +159,10 @@ def main():
           f"{ts['seed (3 dense-kernel convs)'] / ts['fast (factored, grouped)']:.2f}x faster than the seed's own layer (groups=2, permuted); "
           f"with fuse=True {tw['reference (3 convs)'] / tw['fast, fuse=True (torch.compile)']:.2f}x and {ts['seed (3 dense-kernel convs)'] / ts['fast, fuse=True (torch.compile)']:.2f}x")
     g = r['cpu/groups']['ms']
-    print(f"  Permuted groups {g['dense-kernel emulation'] / g['permuted (gather + grouped)']:.2f}x faster than the dense emulation (target >= 4), "
-          f"{g['permuted (gather + grouped)'] / g['plain grouped conv']:.2f}x a plain grouped conv (target <= 1.3)")
+    pg = g['permuted cycle4 (rotated wts)']
+    print(f"  Permuted groups (cycle4) {g['dense-kernel emulation'] / pg:.2f}x faster than the dense emulation (target >= 4), "
+          f"{pg / g['plain grouped conv']:.2f}x a plain grouped conv (target <= 1.3); the shuffle pattern (gather) "
+          f"{g['permuted shuffle (gather)'] / g['plain grouped conv']:.2f}x")
     i, im = r['cpu/involution']['ms'], r['cpu/involution']['peak_mib']
     print(f"  Involution {i['unfold reference'] / i['involution (shifted views)']:.2f}x faster (target >= 2), "
           f"{im['unfold reference'] / im['involution (shifted views)']:.1f}x less peak memory (target >= 4) than unfold; "

@@ -1,4 +1,4 @@
-"""Grouped convolutions whose groups read permuted input groups — cycles, 4-cycles, ShuffleNet's interleave, and cycles with links between meta-groups — as a cheap channel gather plus an ordinary grouped conv.
+"""Grouped convolutions whose groups read permuted input groups — cycles, 4-cycles, ShuffleNet's interleave, and cycles with links between meta-groups — as an ordinary grouped conv plus, for cycles, an in-place rotation of its output groups (a cheap channel gather for the other patterns).
 
 Docs: https://model-constructor.github.io/model_constructor/groups.html.md"""
 
@@ -108,9 +108,42 @@ class GroupPermute(nn.Module):
         return _BlockGather.apply(x, self.block_index, self.inverse, self.blk)
     def extra_repr(self): return f"{self.pattern!r}, groups={self.groups}, channels={self.ni}, block={self.blk}"
 
+# %% ../nbs/05_groups.ipynb #d80acfe3
+def _roll_groups_(y, K:int, G:int):
+    "In place: output group (m, j) <- group (m, (j-1) % K) in each meta-group of K of the G groups; K+1 slab copies, one temporary."
+    N, C, H, W = y.shape
+    v = y.permute(0, 2, 3, 1).view(N * H * W, G // K, K, -1) if _is_cl(y) else y.view(N, G // K, K, -1)
+    tmp = v[:, :, K - 1].clone()
+    for j in range(K - 1, 0, -1): v[:, :, j].copy_(v[:, :, j - 1])
+    v[:, :, 0].copy_(tmp)
+    return y
+
+def _unroll_groups(g, K:int, G:int, cl:bool):
+    "A new tensor: group (m, j) <- group (m, (j+1) % K); channels-last memory when `cl`."
+    N, C, H, W = g.shape
+    if cl: return torch.roll(g.permute(0, 2, 3, 1).reshape(N * H * W, G // K, K, -1), -1, 2).view(N, H, W, C).permute(0, 3, 1, 2)
+    return torch.roll(g.reshape(N, G // K, K, -1), -1, 2).view(N, C, H, W)
+
+class _CycleConv(torch.autograd.Function):
+    "Grouped conv of the unpermuted input with group-rotated weights, then the output groups rotated in place."
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, K, G):
+        ctx.save_for_backward(x, w); ctx.args, ctx.has_bias = (stride, padding, dilation, K, G), b is not None
+        with torch.autocast(x.device.type, enabled=False): y = F.conv2d(x, w, b, stride, padding, dilation, G)
+        return _roll_groups_(y, K, G)
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        stride, padding, dilation, K, G = ctx.args
+        g = _unroll_groups(g, K, G, _is_cl(x))
+        mask = [ctx.needs_input_grad[0], ctx.needs_input_grad[1], ctx.has_bias and ctx.needs_input_grad[2]]
+        gx, gw, gb = torch.ops.aten.convolution_backward(g, x, w, [w.shape[0]] if ctx.has_bias else None, stride, padding,
+                                                         dilation, False, [0, 0], G, mask)
+        return gx, gw, (gb if mask[2] else None), None, None, None, None, None
+
 # %% ../nbs/05_groups.ipynb #71edcf3d
 class PermutedGroupConv(nn.Conv2d):
-    "Grouped conv whose output group i reads the input groups `pattern` assigns to it (channel gather + grouped conv)."
+    "Grouped conv whose output group i reads the input groups `pattern` assigns to it (grouped conv with rotated weight groups for cycles, channel gather + grouped conv otherwise)."
     def __init__(self, ni:int, nf:int, ks:int=3, stride:int=1, groups:int=1, bias:bool=False, padding:int|None=None,
                  dilation:int=1, *, pattern:str='cycle4', group_width:int|None=None, padding_mode:str='zeros'):
         if group_width is not None:
@@ -121,7 +154,22 @@ class PermutedGroupConv(nn.Conv2d):
         if padding is None: padding = dilation * (ks - 1) // 2
         super().__init__(ni * (perm.reads if perm else 1), nf, ks, stride, padding, dilation, groups, bias, padding_mode)
         self.perm, self.pattern = perm, pattern
-    def forward(self, x): return super().forward(x if self.perm is None else self.perm(x))
+        kind, k = _parse(pattern)
+        self.cycle = (k or groups) if perm is not None and kind == 'cycle' and padding_mode == 'zeros' else None
+        if self.cycle:   # weight group j serves output group wperm[j] (see "Cycles without the gather")
+            K = self.cycle
+            self.register_buffer('wperm', torch.tensor([K * (j // K) + (j + 1) % K for j in range(groups)]), persistent=False)
+
+    def forward(self, x):
+        if self.cycle is None: return super().forward(x if self.perm is None else self.perm(x))
+        if x.dim() != 4 or x.shape[1] != self.in_channels: raise ValueError(f"PermutedGroupConv({self.pattern!r}) expects (N, {self.in_channels}, H, W), got {tuple(x.shape)}.")
+        G = self.groups
+        w = self.weight.view(G, -1, *self.weight.shape[1:])[self.wperm].view_as(self.weight)
+        b = None if self.bias is None else self.bias.view(G, -1)[self.wperm].view(-1)
+        if torch.is_autocast_enabled(x.device.type):   # the Function runs its conv outside autocast: cast as autocast would
+            dt = torch.get_autocast_dtype(x.device.type)
+            x, w, b = x.to(dt), w.to(dt), (None if b is None else b.to(dt))
+        return _CycleConv.apply(x, w, b, self.stride, self.padding, self.dilation, self.cycle, G)
     def extra_repr(self): return super().extra_repr() + f", pattern={self.pattern!r}"
 
 CONVS.register('permuted', PermutedGroupConv, aliases=('permuted_groups', 'pgconv'))
