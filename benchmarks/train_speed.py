@@ -1,18 +1,22 @@
 """Training speed by precision, side by side in one run: fastai's default (fp32, NCHW) vs this project's
 `precision='auto'` (on a CPU with bf16: bf16 autocast + channels_last), same architecture, same data.
 
-    python benchmarks/train_speed.py [--arch xresnet50] [--size 128] [--bs 32] [--steps 6]
+    python benchmarks/train_speed.py [--arch xresnet50] [--size 128] [--bs 32] [--steps 6] [--rounds 3] [--no-ceiling]
 
-`compile=True` rows: the warm-up epoch pays the compile (printed separately), the timed epoch is compiled code.
+Data: random images (the speed of a training step does not depend on the pixels). Each configuration first runs a
+warm-up epoch (allocations, oneDNN kernel choice, and for `compile=True` the compile, whose time is printed); then
+`rounds` rounds each run one timed epoch of `steps` batches through fastai's `Learner.fit` for every configuration in
+turn, so all of them see the same drift of the machine's speed (on this VM it moves by tens of percent within
+minutes). Two figures, each with its ratio to fastai's default measured in the same run:
+- s/step: the median training step over all rounds (forward, loss, backward, optimiser step, callbacks —
+  `before_batch` to `after_batch`, each epoch's first batch left out) — the training throughput a long run sees;
+- s/batch: the median over rounds of the whole timed epoch divided by `steps`, so it also carries the per-epoch
+  work (validation pass, callbacks' epoch hooks), which a 6-step epoch exaggerates and a real epoch (Imagewoof at
+  bs 32: 282 steps) amortises.
 
-Data: random images (the speed of a training step does not depend on the pixels). Each configuration runs one
-warm-up epoch, then a timed epoch of `steps` batches through fastai's `Learner.fit`. Two figures, each with its ratio
-to fastai's default measured in the same run:
-- s/step: the median training step (forward, loss, backward, optimiser step, callbacks — `before_batch` to
-  `after_batch`, the epoch's first batch left out) — the training throughput a long run sees;
-- s/batch: the whole timed epoch divided by `steps`, so it also carries the per-epoch work (validation pass,
-  callbacks' epoch hooks), which a 6-step epoch exaggerates and a real epoch (Imagewoof at bs 32: 282 steps)
-  amortises."""
+The last three rows are the ceiling for this model on this machine, timed in the same rounds: a plain PyTorch loop
+over the same batches (fastai's xresnet with torch's own fused BatchNorm, SGD, no Learner, no callbacks) in fp32, in
+bf16 autocast + channels-last, and that compiled — what any recipe could at best get from the precision here."""
 import argparse, time, platform, statistics
 import torch
 from torch import nn
@@ -38,31 +42,69 @@ class StepTimer(Callback):
     def after_batch(self):
         if self.training: self.times.append(time.perf_counter() - self.t0)
 
-def time_fit(learn, steps):
-    "(median s/step of the timed epoch's training batches after the first, s/batch of the whole timed epoch)."
+def warm_up(learn):
+    "One epoch that pays the one-off costs; returns its wall time."
     learn.add_cb(StepTimer())
+    t = time.perf_counter()
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
+    return time.perf_counter() - t
+
+def timed_epoch(learn, steps):
+    "(training-step times of one epoch after its first batch, s/batch of the whole epoch)."
     with learn.no_bar(), learn.no_logging():
-        learn.fit(1, 1e-3)                    # warm-up (allocations, oneDNN kernel selection, compile)
         t = time.perf_counter(); learn.fit(1, 1e-3); dt = time.perf_counter() - t
-    return statistics.median(learn.step_timer.times[1:]), dt / steps
+    return learn.step_timer.times[1:], dt / steps
+
+class BareLoop:
+    "The hardware's ceiling for this model: a plain PyTorch loop (fastai's xresnet with torch's BatchNorm, SGD, no Learner)."
+    def __init__(self, arch, dls, bf16:bool, compile:bool=False):
+        self.model = getattr(fx, arch)(n_out=10)
+        self.bf16, self.batches = bf16, list(dls.train)
+        if bf16: self.model = self.model.to(memory_format=torch.channels_last)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=1e-3, momentum=0.9)
+        self.fwd = torch.compile(self.model) if compile else self.model
+    def epoch(self):
+        times = []
+        for xb, yb in self.batches:
+            t = time.perf_counter()
+            if self.bf16: xb = xb.contiguous(memory_format=torch.channels_last)
+            with torch.autocast('cpu', dtype=torch.bfloat16, enabled=self.bf16): loss = nn.functional.cross_entropy(self.fwd(xb), yb)
+            loss.backward(); self.opt.step(); self.opt.zero_grad()
+            times.append(time.perf_counter() - t)
+        return times
 
 def main():
     p = argparse.ArgumentParser(); p.add_argument('--arch', default='xresnet50'); p.add_argument('--size', type=int, default=128)
-    p.add_argument('--bs', type=int, default=32); p.add_argument('--steps', type=int, default=6); a = p.parse_args()
+    p.add_argument('--bs', type=int, default=32); p.add_argument('--steps', type=int, default=6); p.add_argument('--rounds', type=int, default=3)
+    p.add_argument('--no-ceiling', action='store_true', help='leave out the bare-loop rows')
+    a = p.parse_args()
     dls = dls_for(a.size, a.bs, a.steps)
     print(f"torch {torch.__version__}, {platform.machine()}, {torch.get_num_threads()} threads, CPU bf16: {cpu_bf16_supported()}; "
-          f"{a.arch}, batch {a.bs} at {a.size} px, {a.steps} timed steps (+ warm-up)")
-    res = {}
+          f"{a.arch}, batch {a.bs} at {a.size} px, {a.rounds} rounds of {a.steps} timed steps per configuration (+ warm-up)")
     torch.manual_seed(0)
-    res["fastai default (fastai's xresnet, fp32)"] = time_fit(Learner(dls, getattr(fx, a.arch)(n_out=10), loss_func=nn.CrossEntropyLoss(), opt_func=ranger), a.steps)
-    res['ours, fp32'] = time_fit(mc_learner(dls, create_model(a.arch, n_out=10), precision='fp32', metrics=[]), a.steps)
-    res["ours, precision='auto'"] = time_fit(mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[]), a.steps)
-    t = time.perf_counter()
-    res["ours, precision='auto', compile=True"] = time_fit(mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[], compile=True), a.steps)
-    print(f"  (compile=True: warm-up epoch + timed epoch took {time.perf_counter() - t:.0f} s in all, the compile included)")
-    ref = res["fastai default (fastai's xresnet, fp32)"]
+    ref = "fastai default (fastai's xresnet, fp32)"
+    learners = {ref: Learner(dls, getattr(fx, a.arch)(n_out=10), loss_func=nn.CrossEntropyLoss(), opt_func=ranger),
+                'ours, fp32': mc_learner(dls, create_model(a.arch, n_out=10), precision='fp32', metrics=[]),
+                "ours, precision='auto'": mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[]),
+                "ours, precision='auto', compile=True": mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[], compile=True)}
+    bare = {} if a.no_ceiling else {'bare loop, fp32': BareLoop(a.arch, dls, False), 'bare loop, bf16 + channels_last': BareLoop(a.arch, dls, True),
+                                    'bare loop, bf16 + channels_last, compiled': BareLoop(a.arch, dls, True, compile=True)}
+    for k, learn in learners.items(): print(f"  warm-up epoch {k:42s} {warm_up(learn):6.1f} s")
+    for k, b in bare.items(): t = time.perf_counter(); b.epoch(); print(f"  warm-up epoch {k:42s} {time.perf_counter() - t:6.1f} s")
+    runs = {**{k: (lambda l=l: timed_epoch(l, a.steps)) for k, l in learners.items()},
+            **{k: (lambda b=b: (lambda ts: (ts[1:], sum(ts) / len(ts)))(b.epoch())) for k, b in bare.items()}}
+    steps, epochs = {k: [] for k in runs}, {k: [] for k in runs}
+    for r in range(a.rounds):
+        for k, run in runs.items():
+            st, ep = run(); steps[k] += st; epochs[k].append(ep)
+    res = {k: (statistics.median(steps[k]), statistics.median(epochs[k])) for k in runs}
     print(f"  {'':42s} {'training step (median)':>34s}   {'whole epoch / steps':>24s}")
     for k, (st, ep) in res.items():
-        print(f"  {k:42s} {st:6.2f} s/step {a.bs / st:6.1f} img/s  x{ref[0] / st:5.2f}   {ep:6.2f} s/batch  x{ref[1] / ep:5.2f}")
+        if k == 'bare loop, fp32': print("  the ceiling (no fastai, torch's BatchNorm, SGD; 'epoch' = its training steps only):")
+        print(f"  {k:42s} {st:6.2f} s/step {a.bs / st:6.1f} img/s  x{res[ref][0] / st:5.2f}   {ep:6.2f} s/batch  x{res[ref][1] / ep:5.2f}")
+    print("  per round, s/step (median of the round's steps):")
+    n = a.steps - 1
+    for k in runs: print(f"    {k:42s} " + ' '.join(f"{statistics.median(steps[k][i * n:(i + 1) * n]):5.2f}" for i in range(a.rounds)))
+    return res
 
 if __name__ == '__main__': main()
