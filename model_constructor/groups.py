@@ -108,7 +108,7 @@ class GroupPermute(nn.Module):
         return _BlockGather.apply(x, self.block_index, self.inverse, self.blk)
     def extra_repr(self): return f"{self.pattern!r}, groups={self.groups}, channels={self.ni}, block={self.blk}"
 
-# %% ../nbs/05_groups.ipynb #d80acfe3
+# %% ../nbs/05_groups.ipynb #46aaedcf
 def _roll_groups_(y, K:int, G:int):
     "In place: output group (m, j) <- group (m, (j-1) % K) in each meta-group of K of the G groups; K+1 slab copies, one temporary."
     N, C, H, W = y.shape
