@@ -56,6 +56,18 @@ def cases(dev):
         return {'fast (factored, grouped)': step(lambda: m(x)), 'seed (3 dense-kernel convs)': step(lambda: twist_reference(m, x)),
                 'fast, fuse=True (torch.compile)': step(lambda: mf(x))}
 
+    def twist_bf16():   # how this project trains on CPU: bf16 autocast, channels-last input; both sides under the same autocast
+        m = TwistConv(64, 64).to(dev)
+        mf = TwistConv(64, 64, fuse=True).to(dev); mf.load_state_dict(m.state_dict())
+        x = torch.randn(B, 64, 32, 32, device=dev).contiguous(memory_format=torch.channels_last).requires_grad_()
+        def step(f):
+            def run():
+                with torch.autocast(dev, dtype=torch.bfloat16): y = f()
+                y.float().sum().backward()
+            return run
+        return {'fast (factored)': step(lambda: m(x)), 'reference (3 convs)': step(lambda: twist_reference(m, x)),
+                'fast, fuse=True (torch.compile)': step(lambda: mf(x))}
+
     def groups():
         C, H = 256, (14 if QUICK else 28)
         Bg = 4 if QUICK else 16
@@ -76,7 +88,7 @@ def cases(dev):
         def step(f): return lambda: f().sum().backward()
         return {'involution (shifted views)': step(lambda: involution_op(x, k, K)), 'unfold reference': step(lambda: involution_unfold(x, k, K)),
                 'depthwise 7x7 conv': step(lambda: F.conv2d(x, w, padding=3, groups=C))}
-    return dict(twist=twist, twist_seed=twist_seed, groups=groups, involution=involution)
+    return dict(twist=twist, twist_seed=twist_seed, twist_bf16=twist_bf16, groups=groups, involution=involution)
 
 def sync(dev):
     if dev == 'cuda': torch.cuda.synchronize()
@@ -143,7 +155,7 @@ def main():
           + (f"; GPU: {torch.cuda.get_device_name()}" if 'cuda' in devs else '') + (' (--quick shapes)' if QUICK else ''))
     results = {}
     for dev in devs:
-        for name in ('twist', 'twist_seed', 'groups', 'involution'):
+        for name in ('twist', 'twist_seed', 'twist_bf16', 'groups', 'involution'):
             ms, pf = timed_child(dev, name, reps=(21 if dev == 'cpu' else 20) if name != 'involution' or dev != 'cpu' else 3)
             mem = {k: peak(dev, name, k) for k in ms}
             ref = list(ms)[1]
@@ -158,6 +170,9 @@ def main():
     print(f"  Twist fast path {tw['reference (3 convs)'] / tw['fast (factored)']:.2f}x faster than three convs (target >= 2); "
           f"{ts['seed (3 dense-kernel convs)'] / ts['fast (factored, grouped)']:.2f}x faster than the seed's own layer (groups=2, permuted); "
           f"with fuse=True {tw['reference (3 convs)'] / tw['fast, fuse=True (torch.compile)']:.2f}x and {ts['seed (3 dense-kernel convs)'] / ts['fast, fuse=True (torch.compile)']:.2f}x")
+    tb = r['cpu/twist_bf16']['ms']
+    print(f"  Twist under bf16 autocast + channels-last (how this project trains on CPU): {tb['reference (3 convs)'] / tb['fast (factored)']:.2f}x, "
+          f"with fuse=True {tb['reference (3 convs)'] / tb['fast, fuse=True (torch.compile)']:.2f}x")
     g = r['cpu/groups']['ms']
     pg = g['permuted cycle4 (rotated wts)']
     print(f"  Permuted groups (cycle4) {g['dense-kernel emulation'] / pg:.2f}x faster than the dense emulation (target >= 4), "

@@ -113,17 +113,12 @@ class TwistConv(nn.Conv2d):
             xx, yy = self.grids(h, w, base)
             feats = _compiled_feats()(x.to(base.dtype), xx.view(1, 1, w, 1), yy.view(1, h, 1, 1), self.stride[0], d, self.centers is not None)
             return base + F.conv2d(feats.permute(0, 3, 1, 2), self.mix_weight().to(base.dtype), None, 1, 0, 1, g)
-        sob = F.conv2d(x, self.sobel.to(x.dtype).repeat(C, 1, 1, 1), None, self.stride, d, d, C)   # (S_x, S_y) of each channel
-        s = sob.permute(0, 2, 3, 1).contiguous().view(B, h, w, C, 2)   # a view: channels-last memory is (..., C, 2)
-        if s.dtype in (torch.float32, torch.float64):   # P + iQ = (XX + i YY)(S_x + i S_y): one pass, already interleaved
-            pq = torch.view_as_real(torch.view_as_complex(s) * self.cgrid(h, w, s))
-        else:   # bf16/fp16 have no complex type on CPU: the same product in real arithmetic
-            xx, yy = self.grids(h, w, s)
-            xx, yy = xx.view(1, 1, w, 1), yy.view(1, h, 1, 1)
-            sx, sy = s.unbind(-1)
-            pq = torch.stack([sx * xx - sy * yy, sy * xx + sx * yy], -1)
-        feats = pq if self.centers is None else torch.cat([pq, s], -1)
-        feats = feats.view(B, h, w, -1).permute(0, 3, 1, 2)   # (B, k*C, h, w), channels-last memory
+        sx, sy = (F.conv2d(x, self.sobel[i:i + 1].to(x.dtype).expand(C, 1, 3, 3), None, self.stride, d, d, C) for i in (0, 1))
+        cdt = torch.float64 if x.dtype == torch.float64 else torch.float32   # complex needs fp32/fp64; bf16/fp16 go up for one pass
+        s = torch.complex(sx.to(cdt).permute(0, 2, 3, 1), sy.to(cdt).permute(0, 2, 3, 1))   # (B, h, w, C): S_x + i S_y, interleaved
+        pq = torch.view_as_real(s * self.cgrid(h, w, s.real))   # P + iQ = (XX + i YY)(S_x + i S_y): one pass
+        feats = pq if self.centers is None else torch.cat([pq, torch.view_as_real(s)], -1)
+        feats = feats.reshape(B, h, w, -1).permute(0, 3, 1, 2).to(base.dtype)   # (B, k*C, h, w), channels-last memory (a view unless B, h or w is 1)
         return base + F.conv2d(feats, self.mix_weight().to(base.dtype), None, 1, 0, 1, g)   # the 1x1 mix
 
     def forward(self, x):
