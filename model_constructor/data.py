@@ -129,8 +129,9 @@ def digits_path(size:int=32) -> Path:
             a = (img * (255 / 16)).astype(np.uint8)
             Image.fromarray(a).resize((size, size), Image.BILINEAR).convert('RGB').save(tmp/str(y)/f'{i:04d}.png')
         (tmp/'.complete').touch()
-        if dest.exists(): shutil.rmtree(dest)
-        tmp.rename(dest)
+        try: tmp.rename(dest)    # atomic: a reader sees no folder or a complete one
+        except OSError:          # another process (e.g. a second torchrun rank) published its copy first: keep that one
+            if not (dest/'.complete').exists(): raise
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return dest

@@ -1,4 +1,4 @@
-"""BatchNorm, InstanceNorm, Batch-Instance Norm, LayerNorm and GroupNorm for conv features — written here, checked against torch to 1e-5, selectable by name everywhere.
+"""torch's fused BatchNorm, InstanceNorm, GroupNorm and LayerNorm by default; the same schemes written out by hand for the normalization study (checked against torch to 1e-5); Batch-Instance Norm on torch's fused kernels — each selectable by name everywhere.
 
 Docs: https://model-constructor.github.io/model_constructor/norms.html.md"""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
+import torch.nn.functional as F
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 import fastai.torch_core
@@ -16,17 +17,19 @@ import fastai.torch_core
 from .layers import NORMS
 
 # %% auto #0
-__all__ = ['NormBase', 'BatchNorm', 'InstanceNorm', 'GroupNorm', 'LayerNorm2d', 'BatchInstanceNorm', 'bin_gates', 'clamp_bin_',
-           'bin_param_groups', 'BatchInstanceNormCallback']
+__all__ = ['NormBase', 'BatchNorm', 'group_count', 'InstanceNorm', 'GroupNorm', 'LayerNorm2d', 'FusedInstanceNorm',
+           'FusedGroupNorm', 'FusedLayerNorm', 'BatchInstanceNorm', 'bin_gates', 'clamp_bin_', 'bin_param_groups',
+           'BatchInstanceNormCallback']
 
 # %% ../nbs/01_norms.ipynb #918cde09
 def _ct(x): return torch.promote_types(x.dtype, torch.float32)  # fold in fp32 (fp64 for fp64 input)
 
 class NormBase(nn.Module):
-    "Per-channel affine (`weight`, `bias`) shared by every norm here; subclasses supply the statistics."
+    "Per-channel affine (`weight`, `bias`) shared by the norms written here; subclasses supply the statistics."
+    min_pixels = 1   # per-sample statistics over H, W need more than one pixel
     def __init__(self, num_features:int, eps:float=1e-5, affine:bool=True):
         super().__init__()
-        if not isinstance(num_features, int) or num_features < 1: raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}.")
+        if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1: raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}.")
         self.num_features, self.eps, self.affine = num_features, eps, affine
         self.weight = nn.Parameter(torch.ones(num_features)) if affine else None
         self.bias = nn.Parameter(torch.zeros(num_features)) if affine else None
@@ -48,8 +51,13 @@ class NormBase(nn.Module):
     def _check(self, x):
         if x.dim() != 4 or x.shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}({self.num_features}) expects (N, {self.num_features}, H, W) input, got {tuple(x.shape)}.")
+        if x.shape[2] * x.shape[3] <= self.min_pixels - 1:
+            raise ValueError(f"{type(self).__name__} normalizes each sample over H x W, which needs more than one pixel; got a "
+                             f"{x.shape[2]}x{x.shape[3]} feature map {tuple(x.shape)}: the output would not depend on the input. "
+                             f"Use larger images, fewer strides, or norm='batch'.")
 
     def extra_repr(self): return f"{self.num_features}, eps={self.eps}, affine={self.affine}"
+
 
 # %% ../nbs/01_norms.ipynb #533f83d1
 class BatchNorm(NormBase):
@@ -90,7 +98,7 @@ class BatchNorm(NormBase):
 
 # %% ../nbs/01_norms.ipynb #07b02d8f
 class _BatchNormFn(torch.autograd.Function):
-    "y = (x - mean) * invstd * weight + bias with batch statistics, and its analytic gradient."
+    "y = (x - mean) * invstd * weight + bias with batch statistics, and its analytic gradient (once differentiable)."
     @staticmethod
     def forward(ctx, x, weight, bias, mean, var, eps):
         ct = _ct(x)
@@ -101,6 +109,10 @@ class _BatchNormFn(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, dy):
+        if torch.is_grad_enabled():   # create_graph=True: a second derivative is on its way, and this backward cannot give it
+            raise RuntimeError("norm='own_batch' (the hand-written BatchNorm) is differentiable once only: its analytic backward "
+                               "treats the batch statistics as constants, so a second derivative would be wrong. Use norm='batch' "
+                               "(torch's BatchNorm2d) for double backward (gradient penalties, Hessian-vector products).")
         x, weight, mean, invstd = ctx.saved_tensors
         ct, M = _ct(x), x.numel() // x.shape[1]
         sdy = dy.sum((0, 2, 3), dtype=ct)
@@ -113,8 +125,15 @@ class _BatchNormFn(torch.autograd.Function):
         return dx, sdyxhat.to(weight.dtype), sdy.to(weight.dtype), None, None, None
 
 # %% ../nbs/01_norms.ipynb #310260ec
+def group_count(num_features:int, groups:int=32) -> int:
+    "The largest group count <= `groups` that divides `num_features`."
+    for k, v in (('num_features', num_features), ('groups', groups)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"GroupNorm: {k} must be a positive int, got {v!r}.")
+    return max(g for g in range(1, min(groups, num_features) + 1) if num_features % g == 0)
+
 class InstanceNorm(NormBase):
     "Instance normalization (Ulyanov et al. 2016): statistics over H, W of each sample and channel."
+    min_pixels = 2
     def instance_stats(self, x):
         var, mean = torch.var_mean(x, dim=(2, 3), correction=0)
         return mean, var
@@ -126,7 +145,7 @@ class GroupNorm(NormBase):
     "Group normalization (Wu & He 2018): statistics over each group of C/G channels and H, W, per sample."
     def __init__(self, num_features:int, groups:int=32, eps:float=1e-5, affine:bool=True):
         super().__init__(num_features, eps, affine)
-        self.groups = max(g for g in range(1, min(groups, num_features) + 1) if num_features % g == 0)
+        self.groups = group_count(num_features, groups)
     def forward(self, x):
         self._check(x)
         N, C = x.shape[:2]
@@ -140,38 +159,66 @@ class LayerNorm2d(GroupNorm):
     def __init__(self, num_features:int, eps:float=1e-5, affine:bool=True):
         super().__init__(num_features, groups=1, eps=eps, affine=affine)
 
+# %% ../nbs/01_norms.ipynb #acfd6110
+class FusedInstanceNorm(nn.InstanceNorm2d):
+    "torch's `InstanceNorm2d` with a per-channel affine (what `norm='instance'` builds)."
+    def __init__(self, num_features:int, eps:float=1e-5, momentum:float=0.1, affine:bool=True, track_running_stats:bool=False):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+
+class FusedGroupNorm(nn.GroupNorm):
+    "torch's `GroupNorm` from a channel count; `groups` becomes the largest divisor of the channels it does not exceed."
+    def __init__(self, num_features:int, groups:int=32, eps:float=1e-5, affine:bool=True):
+        super().__init__(group_count(num_features, groups), num_features, eps, affine)
+        self.num_features = num_features
+
+class FusedLayerNorm(FusedGroupNorm):
+    "torch's `GroupNorm(1, C)`: statistics over C, H, W per sample, per-channel affine (what `norm='layer'` builds)."
+    def __init__(self, num_features:int, eps:float=1e-5, affine:bool=True):
+        super().__init__(num_features, 1, eps, affine)
+
 # %% ../nbs/01_norms.ipynb #cdad04e5
-class BatchInstanceNorm(BatchNorm):
-    "Batch-Instance normalization: a learned per-channel mix `rho` of batch and instance normalization."
+class BatchInstanceNorm(NormBase):
+    "Batch-Instance normalization: a learned per-channel mix `rho` of batch and instance normalization, on torch's fused kernels."
+    min_pixels = 2
     def __init__(self, num_features:int, eps:float=1e-5, momentum:float|None=0.1, affine:bool=True,
                  track_running_stats:bool=True):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+        super().__init__(num_features, eps, affine)
+        self.momentum, self.track_running_stats = momentum, track_running_stats
         self.rho = nn.Parameter(torch.ones(num_features))
+        if track_running_stats:
+            self.register_buffer('running_mean', torch.zeros(num_features))
+            self.register_buffer('running_var', torch.ones(num_features))
+            self.register_buffer('num_batches_tracked', torch.tensor(0, dtype=torch.long))
+        else: self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def forward(self, x):
         self._check(x)
-        mb, vb = self.bn_stats(x)
-        vi, mi = torch.var_mean(x, dim=(2, 3), correction=0)
-        ct = _ct(x)
-        rho = self.rho.to(ct)[None]
-        sb, si = torch.rsqrt(vb.to(ct)[None] + self.eps), torch.rsqrt(vi.to(ct) + self.eps)
-        scale = rho * sb + (1 - rho) * si                       # (N, C)
-        shift = -(rho * mb.to(ct)[None] * sb + (1 - rho) * mi.to(ct) * si)
-        if self.affine: scale, shift = scale * self.weight.to(ct), shift * self.weight.to(ct) + self.bias.to(ct)
-        return self._fma(x, scale, shift)
+        g = self.weight if self.affine else torch.ones_like(self.rho)
+        wb = self.rho * g
+        m = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            if m is None: m = 1.0 / float(self.num_batches_tracked)
+        yb = F.batch_norm(x, self.running_mean, self.running_var, wb, self.bias,
+                          self.training or not self.track_running_stats, m or 0., self.eps)
+        return yb.add_(F.group_norm(x.contiguous(), x.shape[1], g - wb, None, self.eps))
 
     @torch.no_grad()
     def clamp_(self): self.rho.clamp_(0, 1); return self
 
 # %% ../nbs/01_norms.ipynb #0a58c23b
-NORMS.register('batch', BatchNorm, aliases=('bn', 'batchnorm', 'batch_norm'))
-NORMS.register('instance', InstanceNorm, aliases=('in', 'instancenorm', 'instance_norm'))
+NORMS.register('batch', nn.BatchNorm2d, aliases=('bn', 'batchnorm', 'batch_norm', 'torch_batch', 'torch_bn'))
+NORMS.register('instance', FusedInstanceNorm, aliases=('in', 'instancenorm', 'instance_norm'))
+NORMS.register('layer', FusedLayerNorm, aliases=('ln', 'layernorm', 'layer_norm'))
+NORMS.register('group', FusedGroupNorm, aliases=('gn', 'groupnorm', 'group_norm'))
 NORMS.register('batch_instance', BatchInstanceNorm, aliases=('bin', 'batchinstance', 'batch_instance_norm'))
-NORMS.register('layer', LayerNorm2d, aliases=('ln', 'layernorm', 'layer_norm'))
-NORMS.register('group', GroupNorm, aliases=('gn', 'groupnorm', 'group_norm'))
-NORMS.register('torch_batch', nn.BatchNorm2d, aliases=('torch_bn',))
+NORMS.register('own_batch', BatchNorm, aliases=('own_bn',))
+NORMS.register('own_instance', InstanceNorm, aliases=('own_in',))
+NORMS.register('own_layer', LayerNorm2d, aliases=('own_ln',))
+NORMS.register('own_group', GroupNorm, aliases=('own_gn',))
 
-if NormBase not in fastai.torch_core.norm_types: fastai.torch_core.norm_types = (*fastai.torch_core.norm_types, NormBase)
+for _t in (NormBase, FusedGroupNorm):
+    if _t not in fastai.torch_core.norm_types: fastai.torch_core.norm_types = (*fastai.torch_core.norm_types, _t)
 
 # %% ../nbs/01_norms.ipynb #86f248b6
 def bin_gates(model:nn.Module):
