@@ -29,5 +29,5 @@ from .features import *
 from .actstats import *
 from .results import *
 from .distributed import *
-from . import layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks, data, learner, finetune, leaderboard, images, cam, features, actstats, results, distributed
-__all__ = [n for m in (layers, norms, blocks, constructor, zoo, groups, twist, involution, swap, zoo_ops, callbacks, data, learner, finetune, leaderboard, images, cam, features, actstats, results, distributed) for n in m.__all__]
+import importlib as _importlib   # not `from model_constructor import ...`: that would rebind `involution` and `distributed` to their modules
+__all__ = [n for _m in 'layers norms blocks constructor zoo groups twist involution swap zoo_ops callbacks data learner finetune leaderboard images cam features actstats results distributed'.split() for n in _importlib.import_module(f'model_constructor.{_m}').__all__]

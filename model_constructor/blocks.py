@@ -42,6 +42,7 @@ class ResBlock(nn.Module):
         g_in = ni if kind == 'basic' else mid                    # input channels of the grouped conv
         if dw: groups = g_in
         elif group_width is not None:
+            if not isinstance(group_width, int) or isinstance(group_width, bool) or group_width < 1: raise ValueError(f"group_width must be a positive int (channels per group), got {group_width!r}.")
             if g_in % group_width or mid % group_width:
                 raise ValueError(f"group_width={group_width} must divide the grouped conv's channels ({g_in} -> {mid}); "
                                  f"valid group widths: {', '.join(map(str, divisors(math.gcd(g_in, mid))))}.")

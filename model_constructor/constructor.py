@@ -7,6 +7,7 @@ Docs: https://model-constructor.github.io/model_constructor/constructor.html.md"
 # %% ../nbs/03_constructor.ipynb #52de0926
 from __future__ import annotations
 import dataclasses, json, math
+from contextlib import contextmanager
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from functools import partial
@@ -21,8 +22,9 @@ from .norms import *
 from .blocks import *
 
 # %% auto #0
-__all__ = ['STEMS', 'HEADS', 'xresnet_stem', 'resnet_stem', 'linear_head', 'two_layer_head', 'MCModel', 'check_input_size',
-           'Config', 'ModelConstructor', 'model_stats', 'mc_splitter', 'stage_splitter']
+__all__ = ['STEMS', 'HEADS', 'xresnet_stem', 'resnet_stem', 'linear_head', 'two_layer_head', 'MCModel', 'eval_mode',
+           'min_input_size', 'check_input_size', 'Config', 'ModelConstructor', 'model_stats', 'mc_splitter',
+           'stage_splitter']
 
 # %% ../nbs/03_constructor.ipynb #a10a5c1c
 STEMS, HEADS = Registry('stem'), Registry('head')
@@ -70,24 +72,65 @@ class MCModel(nn.Sequential):
         return super().forward(x)
 
 # %% ../nbs/03_constructor.ipynb #8f0efecc
-def check_input_size(model:nn.Module, size, in_chans:int=3):
-    "Raise a clear error if an input of `size` (int or (h, w)) shrinks to nothing somewhere inside `model`."
-    size = (size, size) if isinstance(size, int) else tuple(size)
-    names, trail = {m: n for n, m in model.named_modules()}, []
-    hooks = [m.register_forward_pre_hook(lambda m, a: trail.append((m, tuple(a[0].shape) if a and torch.is_tensor(a[0]) else None)))
-             for m in model.modules() if not list(m.children())]
-    was_training = model.training
+@contextmanager
+def eval_mode(model:nn.Module):
+    "`model` in eval mode inside the block; after it every submodule gets back its own mode (a frozen BatchNorm stays in eval)."
+    modes = [(m, m.training) for m in model.modules()]
+    try: yield model.eval()
+    finally:
+        for m, t in modes: m.training = t
+
+def _downsamples(m, a, o) -> bool:
+    s = getattr(m, 'stride', None)
+    if isinstance(s, (tuple, list)): s = max(s)
+    if isinstance(s, int) and s > 1: return True
+    return torch.is_tensor(o) and o.dim() == 4 and (o.shape[2] < a.shape[2] or o.shape[3] < a.shape[3])
+
+def _size_problem(model, size, in_chans):
+    "None if `model` runs sensibly on `size` x `size` inputs, else (layer name, feature-map size, what goes wrong)."
+    names, trail, bad = {m: n for n, m in model.named_modules()}, [], []
+    def hook(m, a, o):
+        x = a[0] if a and torch.is_tensor(a[0]) else None
+        if x is not None and x.dim() == 4 and min(x.shape[2:]) == 1 and _downsamples(m, x, o) and not bad:
+            bad.append((names.get(m, '?'), tuple(x.shape[2:]), 'a downsampling layer gets a map with a side of 1 pixel '
+                        '(nothing left to downsample; under CPU bf16 autocast its gradients can come out non-finite)'))
+    leaves = [m for m in model.modules() if not list(m.children())]
+    hooks = [m.register_forward_pre_hook(lambda m, a: trail.append((m, tuple(a[0].shape) if a and torch.is_tensor(a[0]) else None))) for m in leaves]
+    hooks += [m.register_forward_hook(hook) for m in leaves]
     try:
         p = next(model.parameters(), None)
-        with torch.no_grad(): model.eval()(torch.zeros(1, in_chans, *size, device=p.device if p is not None else 'cpu'))
-    except RuntimeError as e:
+        with torch.no_grad(), eval_mode(model): model(torch.zeros(1, in_chans, *size, device=p.device if p is not None else 'cpu'))
+    except (RuntimeError, ValueError) as e:
         where, shp = (names.get(trail[-1][0], '?'), trail[-1][1]) if trail else ('the first layer', None)
-        raise ValueError(f"An input of {size[0]}x{size[1]} px is too small for this model: at `{where}` the feature map is "
-                         f"{shp[2:] if shp else '?'} and the layer cannot run ({str(e).splitlines()[0]}). "
-                         f"Use larger images, fewer strides, or padding.") from None
+        return where, shp[2:] if shp else '?', f'the layer cannot run ({str(e).splitlines()[0]})'
     finally:
         for h in hooks: h.remove()
-        model.train(was_training)
+    return bad[0] if bad else None
+
+def min_input_size(model:nn.Module, in_chans:int=3, limit:int=2048) -> int|None:
+    "The smallest square input size (px) on which `model` runs sensibly (see `check_input_size`); None if none up to `limit`."
+    hi = 8
+    while _size_problem(model, (hi, hi), in_chans) is not None:
+        if hi >= limit: return None
+        hi *= 2
+    lo = 0   # invalid (or nothing) at lo, valid at hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _size_problem(model, (mid, mid), in_chans) is None: hi = mid
+        else: lo = mid
+    return hi
+
+def check_input_size(model:nn.Module, size, in_chans:int=3):
+    "Raise a clear error, with the smallest size the model supports, if `size` (int or (h, w)) is too small for `model`."
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    if len(size) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in size):
+        raise ValueError(f"The input size must be a positive int or (h, w) of positive ints; got {size!r}.")
+    prob = _size_problem(model, size, in_chans)
+    if prob is None: return
+    where, shp, what = prob
+    m = min_input_size(model, in_chans)
+    raise ValueError(f"An input of {size[0]}x{size[1]} px is too small for this model: at `{where}` the feature map is {shp} and "
+                     f"{what}. {f'The smallest input this model supports is {m}x{m} px; use' if m else 'Use'} larger images, fewer strides, or padding.")
 
 # %% ../nbs/03_constructor.ipynb #fa916b1d
 _COMPONENTS = dict(stem=STEMS, block=BLOCKS, conv=CONVS, mid_conv=CONVS, norm=NORMS, act=ACTS, stem_pool=POOLS,
@@ -106,11 +149,33 @@ def _comp_from_json(v, reg):
         return partial(reg.resolve(_comp_from_json(v['partial'], reg)), *v.get('args', ()), **v.get('kwargs', {}))
     return v
 
+def _import_paths(v) -> list:
+    "The 'module:Name' strings in a stored component (a name, an import path, or a partial's dict)."
+    if isinstance(v, str): return [v] if ':' in v else []
+    if isinstance(v, dict) and 'partial' in v: return _import_paths(v['partial'])
+    return []
+
+_TYPES = {'int': (int,), 'float': (int, float), 'bool': (bool,), 'str': (str,), 'list': (list, tuple), 'dict': (dict,),
+          'None': (type(None),), 'object': (object,)}
+
+def _check_field_types(cfg):
+    "Refuse field values of the wrong type (`layers=3`, `dropout='0.5'`, `pre_act='False'`) with the field and the type it takes."
+    for f in fields(cfg):
+        parts = str(f.type).replace(' ', '').split('|')
+        allowed = tuple(t for p in parts for t in _TYPES.get(p, (object,)))
+        v = getattr(cfg, f.name)
+        if object in allowed: continue
+        if isinstance(v, allowed) and not (isinstance(v, bool) and bool not in allowed): continue
+        want = ' or '.join({'int': 'an int', 'float': 'a number', 'bool': 'a bool (True/False)', 'str': 'a string', 'list': 'a list',
+                            'dict': 'a dict', 'None': 'None'}.get(p, p) for p in parts)
+        raise TypeError(f"{type(cfg).__name__}: {f.name} must be {want}; got {v!r} ({type(v).__name__}).")
+
 # %% ../nbs/03_constructor.ipynb #9024d11b
 class Config:
     "Base of the dataclass configs: plain-data round trip, `replace`, repr of changed fields. Subclasses map component fields to registries in `_components`."
     _components: dict = {}
     def _resolve_components(self):
+        _check_field_types(self)
         for k, reg in self._components.items():
             v = _comp_from_json(getattr(self, k), reg); setattr(self, k, v); reg.resolve(v)
     def to_dict(self) -> dict:
@@ -118,15 +183,20 @@ class Config:
         return {f.name: (_comp_to_json(getattr(self, f.name), self._components[f.name]) if f.name in self._components
                          else getattr(self, f.name)) for f in fields(self)}
     @classmethod
-    def from_dict(cls, d:dict):
-        "A config from `to_dict`'s output; unknown keys are refused with the valid ones."
+    def from_dict(cls, d:dict, trust:bool=False):
+        "A config from `to_dict`'s output; unknown keys are refused with the valid ones, import paths unless `trust=True`."
         valid = {f.name for f in fields(cls)}
         bad = set(d) - valid
         if bad: raise ValueError(f"Unknown {cls.__name__} field(s): {', '.join(sorted(bad))}. Valid fields: {', '.join(sorted(valid))}.")
+        paths = [f"{k}={p!r}" for k in cls._components if k in d for p in _import_paths(d[k])]
+        if paths and not trust:
+            raise ValueError(f"{cls.__name__}.from_dict: {', '.join(paths)} would import a module and run what it names, so a config "
+                             "file could run any code. Register the component and use its name (e.g. NORMS.register('my_norm', MyNorm)), "
+                             "or pass trust=True for a config from a source you trust.")
         return cls(**d)
     def to_json(self, **kw) -> str: return json.dumps(self.to_dict(), **kw)
     @classmethod
-    def from_json(cls, s:str): return cls.from_dict(json.loads(s))
+    def from_json(cls, s:str, trust:bool=False): return cls.from_dict(json.loads(s), trust=trust)
     def replace(self, **kwargs):
         "A copy with `kwargs` changed (unknown fields are refused with the valid ones)."
         bad = set(kwargs) - {f.name for f in fields(self)}
@@ -185,13 +255,15 @@ class ModelConstructor(Config):
     _components = _COMPONENTS
 
     def __post_init__(self):
+        self._resolve_components()   # checks every field's type first
         self.layers, self.stem_sizes = list(self.layers), list(self.stem_sizes)
         if self.widths is not None: self.widths = list(self.widths)
         if self.strides is not None: self.strides = list(self.strides)
-        self._resolve_components()
         def pos_int(k, v, zero=False):
             if not isinstance(v, int) or isinstance(v, bool) or v < (0 if zero else 1): raise ValueError(f"{self.name}: {k} must be a {'non-negative' if zero else 'positive'} int, got {v!r}.")
         for k in ('in_chans', 'n_out', 'expansion', 'base_width', 'groups', 'groups2', 'ks', 'stem_stride'): pos_int(k, getattr(self, k))
+        for k in ('group_width', 'se', 'stem_ks', 'head_hidden', 'img_size'):
+            if getattr(self, k) is not None: pos_int(k, getattr(self, k))
         if not self.layers: raise ValueError(f"{self.name}: layers must list the number of blocks of each stage, e.g. [2, 2, 2, 2].")
         for i, n in enumerate(self.layers): pos_int(f'layers[{i}]', n)
         if self.widths is not None and len(self.widths) != len(self.layers): raise ValueError(f"{self.name}: widths has {len(self.widths)} entries for {len(self.layers)} stages (layers={self.layers}); give one width per stage.")
@@ -201,6 +273,9 @@ class ModelConstructor(Config):
         if not 0 <= self.dropout < 1: raise ValueError(f"{self.name}: dropout must be in [0, 1), got {self.dropout}.")
         if self.order not in CONV_ORDERS: raise ValueError(f"{self.name}: unknown order {self.order!r}; valid orders: {', '.join(CONV_ORDERS)}.")
         if self.init not in ('kaiming', None): raise ValueError(f"{self.name}: init must be 'kaiming' or None, got {self.init!r}.")
+        if sum([self.groups != 1, self.group_width is not None, bool(self.dw)]) > 1:
+            raise ValueError(f"{self.name}: groups={self.groups}, group_width={self.group_width} and dw={self.dw} each set the groups of the "
+                             "blocks' grouped conv; give one of them (a preset's value can be cleared: group_width=None, groups=1, dw=False).")
         if self.sa is not True and self.sa is not False and not (isinstance(self.sa, int) and 0 <= self.sa < len(self.layers)):
             raise ValueError(f"{self.name}: sa must be True/False or a stage index in 0..{len(self.layers)-1}, got {self.sa!r}.")
 
@@ -267,11 +342,9 @@ def model_stats(model:nn.Module, size=224, in_chans:int|None=None) -> dict:
     p = next(model.parameters())
     extra = []   # operators whose arithmetic is not a conv/matmul declare it through `extra_flops(input, output)`
     hooks = [m.register_forward_hook(lambda m, a, o: extra.append(m.extra_flops(a[0], o))) for m in model.modules() if hasattr(m, 'extra_flops')]
-    was_training = model.training
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as fc: model.eval()(torch.zeros(1, c, *size, device=p.device, dtype=p.dtype))
+        with torch.no_grad(), eval_mode(model), FlopCounterMode(display=False) as fc: model(torch.zeros(1, c, *size, device=p.device, dtype=p.dtype))
     finally:
-        model.train(was_training)
         for h in hooks: h.remove()
     flops = fc.get_total_flops() + int(sum(extra))
     return dict(params=sum(q.numel() for q in model.parameters()),

@@ -24,8 +24,8 @@ from fastai.vision.utils import verify_images
 from .layers import Registry, UnknownNameError
 
 # %% auto #0
-__all__ = ['AUGS', 'DATASETS', 'WNID_NAMES', 'folder_dls', 'dataset_path', 'imagenette_dls', 'label_names', 'digits_path',
-           'digits_dls']
+__all__ = ['AUGS', 'DATASETS', 'WNID_NAMES', 'to_rgb8', 'RGBImage', 'folder_dls', 'dataset_path', 'imagenette_dls', 'label_names',
+           'digits_path', 'digits_dls']
 
 # %% ../nbs/11_data.ipynb #c220c944
 AUGS = Registry('augmentation preset')
@@ -62,8 +62,30 @@ def _scan(path:Path, valid, max_per_class:int|None, verify:bool):
             _log(f"Leaving out {len(bad)} unreadable or corrupt image(s), e.g. {sorted(bad)[:3]}.")
             files = [f for f in files if f not in bad]
     classes = sorted({f.parent.name for f in files})
+    if isinstance(valid, str):
+        only_val = sorted({f.parent.name for f in files if f.parent.parent.name == valid} - {f.parent.name for f in files if f.parent.parent.name == 'train'})
+        if only_val: raise ValueError(f"Class folder(s) {', '.join(only_val)} exist only in {path/valid}, not in {path/'train'}: the model could never "
+                                      f"learn them. Add training images for them, or remove them from {valid}/.")
     if len(classes) < 2: raise ValueError(f"Found {len(classes)} class ({', '.join(classes)}) under {path}; a classifier needs at least 2 class folders.")
     return files
+
+def to_rgb8(im):
+    "A PIL image as 8-bit RGB; 16-bit and 32-bit greyscale (`I;16`, `I`, `F`) scaled by their value range — PIL's `convert('RGB')` clips them to white."
+    from PIL import Image
+    if im.mode.startswith('I;16') or im.mode in ('I', 'F'):
+        a = np.asarray(im, dtype=np.float64)
+        top = 65535. if im.mode.startswith('I;16') else 1. if a.max(initial=0) <= 1 else 255. if a.max(initial=0) <= 255 else 65535.
+        im = Image.fromarray(np.clip(a * (255. / top) + 0.5, 0, 255).astype(np.uint8), 'L')
+    return im.convert('RGB')
+
+class RGBImage(PILImage):
+    "fastai's `PILImage` for files of any bit depth: 16-bit greyscale photos (microscopy, medical, scanned) keep their contrast."
+    @classmethod
+    def create(cls, fn, **kwargs):
+        if isinstance(fn, (str, Path)):
+            from PIL import Image
+            with Image.open(fn) as im: return cls(to_rgb8(im))
+        return super().create(fn, **kwargs)
 
 def folder_dls(path, size:int=128, bs:int=64, valid:str|float='val', seed:int=0, aug='leaderboard', max_per_class:int|None=None,
                verify:bool=True, num_workers:int|None=None, device=None, **kwargs):
@@ -72,7 +94,7 @@ def folder_dls(path, size:int=128, bs:int=64, valid:str|float='val', seed:int=0,
     item, batch = AUGS.get(aug)(size)
     files = _scan(path, valid, max_per_class, verify)
     splitter = GrandparentSplitter('train', valid) if isinstance(valid, str) else RandomSplitter(valid, seed=seed)
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=lambda _: files, get_y=parent_label, splitter=splitter,
+    dblock = DataBlock(blocks=(ImageBlock(RGBImage), CategoryBlock), get_items=lambda _: files, get_y=parent_label, splitter=splitter,
                        item_tfms=item, batch_tfms=[*batch, Normalize.from_stats(*imagenet_stats)])
     if num_workers is None: num_workers = min(8, os.cpu_count() or 1)
     return dblock.dataloaders(path, bs=bs, num_workers=num_workers, device=device, **kwargs)
@@ -90,6 +112,7 @@ def dataset_path(dataset:str='imagewoof', size:int=128, release='auto', data=Non
         if not p.exists(): raise FileNotFoundError(f"--data {p} does not exist.")
         return p
     if dataset not in DATASETS: raise UnknownNameError(f"Unknown dataset {dataset!r}; valid datasets: {', '.join(DATASETS)} (or data=PATH).")
+    if isinstance(release, str) and release.isdigit(): release = int(release)   # '160' from a command line or a config file
     if release == 'auto': release = 320 if size <= 224 else 'full'
     if release not in DATASETS[dataset]: raise ValueError(f"Unknown release {release!r}; valid releases: auto, 160, 320, full.")
     return untar_data(DATASETS[dataset][release])

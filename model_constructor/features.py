@@ -16,6 +16,7 @@ from .images import load_image, model_input, denorm, eager_model
 from .cam import get_module
 from .twist import TwistConv, twist_kernels
 from .involution import Involution
+from .constructor import eval_mode
 
 # %% auto #0
 __all__ = ['feature_maps', 'plot_feature_maps', 'layer_before_after', 'plot_kernels', 'twist_effective_kernels',
@@ -31,11 +32,8 @@ def feature_maps(model, x, names) -> dict:
     p = next(net.parameters())
     if not torch.is_tensor(x) or x.dim() != 4: x = model_input(x, learn=learn)
     x = x.as_subclass(torch.Tensor).to(p.device, p.dtype)
-    was = net.training
-    try:
-        with eager_model(net), hook_outputs(mods, detach=True, cpu=True) as hs, torch.no_grad(): net.eval()(x)
-        outs = [h.stored for h in hs]
-    finally: net.train(was)
+    with eager_model(net), eval_mode(net), hook_outputs(mods, detach=True, cpu=True) as hs, torch.no_grad(): net(x)
+    outs = [h.stored for h in hs]
     for n, o in zip(names, outs):
         if not torch.is_tensor(o) or o.dim() != 4: raise ValueError(f"feature_maps: {n!r} returns {tuple(o.shape) if torch.is_tensor(o) else type(o).__name__}, not a (B, C, h, w) feature map.")
     return dict(zip(names, [o.float() for o in outs]))
@@ -69,7 +67,7 @@ def layer_before_after(layer:nn.Module, img, size:int|None=None, n:int=8, bgr:bo
     if p is not None: x = x.to(p.device, p.dtype)
     cin = getattr(layer, 'in_channels', getattr(layer, 'ch', 3))
     if cin != 3: raise ValueError(f"layer_before_after: the layer takes {cin} channels; an RGB image has 3. Build it with 3 input channels.")
-    with torch.no_grad(): y = layer.eval()(x).float().cpu()[0]
+    with torch.no_grad(), eval_mode(layer): y = layer(x).float().cpu()[0]
     n = min(n, y.shape[0])
     fig, axs = plt.subplots(1, n + 1, figsize=(panel * (n + 1), panel + 0.4))
     axs[0].imshow(x[0].float().cpu().permute(1, 2, 0).numpy()); axs[0].set_title('before', fontsize=8)
@@ -135,10 +133,9 @@ def _inv_input(model, x, name):
     if not isinstance(mod, Involution): raise TypeError(f"{name!r} is a {type(mod).__name__}, not an Involution; involution modules here: "
                                                          f"{[n for n, m in model.named_modules() if isinstance(m, Involution)][:6]}.")
     h = mod.register_forward_pre_hook(lambda m, a: store.__setitem__('x', a[0].detach()))
-    was = model.training
     try:
-        with torch.no_grad(), eager_model(model): model.eval()(x)
-    finally: h.remove(); model.train(was)
+        with torch.no_grad(), eager_model(model), eval_mode(model): model(x)
+    finally: h.remove()
     return mod, store['x']
 
 def involution_kernels(inv, x, points, layer:str|None=None) -> torch.Tensor:
@@ -148,10 +145,7 @@ def involution_kernels(inv, x, points, layer:str|None=None) -> torch.Tensor:
         if layer is None: raise ValueError("involution_kernels: pass layer= (the name of an Involution module) with a whole model.")
         inv, feat = _inv_input(inv, x.to(next(inv.parameters()).device), layer)
     else: feat = x.to(next(inv.parameters()).device)
-    was = inv.training
-    try:
-        with torch.no_grad(): k = inv.eval().kernels(feat).detach().cpu()   # (B, G*K*K, h, w), in the layer's dtype
-    finally: inv.train(was)
+    with torch.no_grad(), eval_mode(inv): k = inv.kernels(feat).detach().cpu()   # (B, G*K*K, h, w), in the layer's dtype
     H, W = x.shape[-2:]; h, w = k.shape[-2:]
     out = []
     for (r, c) in points:

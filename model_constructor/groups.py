@@ -27,6 +27,9 @@ def _parse(pattern:str):
         close = difflib.get_close_matches(str(pattern), valid, n=2)
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ''
         raise UnknownNameError(f"Unknown group pattern {pattern!r}.{hint} Valid patterns: identity, cycle, cycleK (e.g. cycle4), shuffle, metaK (e.g. meta4).")
+    if m.group(2) and int(m.group(2)) < 1:
+        raise UnknownNameError(f"Group pattern {pattern!r}: the block size after {m.group(1)!r} must be a positive integer "
+                               f"(e.g. {m.group(1)}4: {'rotate within blocks' if m.group(1) == 'cycle' else 'meta-groups'} of 4 groups).")
     return m.group(1), int(m.group(2)) if m.group(2) else None
 
 def check_pattern(pattern:str, groups:int, ni:int):

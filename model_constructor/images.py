@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from fastai.vision.core import PILImage
 from fastai.vision.core import imagenet_stats
+from .data import to_rgb8
 
 # %% auto #0
 __all__ = ['load_image', 'model_input', 'denorm', 'eager_model', 'save_fig', 'check_png', 'close_figs']
@@ -36,9 +37,10 @@ def load_image(img, size:int|tuple|None=None, bgr:bool=False) -> torch.Tensor:
     if isinstance(img, (str, Path)):
         p = Path(img).expanduser()
         if not p.exists(): raise FileNotFoundError(f"load_image: no image at {p}.")
-        img = PILImage.create(p)
+        from PIL import Image
+        with Image.open(p) as im: img = to_rgb8(im)
     if hasattr(img, 'convert') and hasattr(img, 'size'):   # PIL
-        t = _from_array(np.asarray(img.convert('RGB')), False)
+        t = _from_array(np.asarray(to_rgb8(img)), False)
     elif isinstance(img, np.ndarray): t = _from_array(img, bgr)
     elif torch.is_tensor(img):
         t = img.detach().cpu()

@@ -74,6 +74,8 @@ class Involution(nn.Module):
     def __init__(self, ch:int, ks:int=7, stride:int=1, group_channels:int=16, reduction:int=4, dilation:int=1,
                  norm='batch', act='relu', bias:bool=False, impl:str='fast'):
         super().__init__()
+        for k, v in dict(ch=ch, ks=ks, stride=stride, group_channels=group_channels, reduction=reduction, dilation=dilation).items():
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ValueError(f"Involution: {k} must be a positive int, got {v!r}.")
         if ks % 2 == 0: raise ValueError(f"Involution: ks={ks}; the kernel size has to be odd.")
         gc = min(group_channels, ch)
         if ch % gc: raise ValueError(f"Involution: group_channels={group_channels} must divide the {ch} channels; valid: {[d for d in range(1, ch + 1) if ch % d == 0]}.")

@@ -6,7 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/leaderboard.html.md"
 
 # %% ../nbs/14_leaderboard.ipynb #6b4d9468
 from __future__ import annotations
-import argparse, csv, fcntl, hashlib, io, json, os, platform, shlex, statistics, subprocess, sys, tempfile, time
+import argparse, csv, dataclasses, fcntl, hashlib, io, json, math, os, platform, shlex, socket, statistics, subprocess, sys, tempfile, time, warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,8 +19,9 @@ from .constructor import ModelConstructor
 from .zoo import create_model, MODELS
 
 # %% auto #0
-__all__ = ['RECORDS', 'FIELDS', 'RECIPE', 'RunsFile', 'cell_key', 'machine', 'versions', 'git_commit', 'make_dls', 'build_model',
-           'plot_run', 'train_run', 'write_table', 'run_leaderboard', 'parser', 'main', 'cli']
+__all__ = ['RECORDS', 'FIELDS', 'RECIPE', 'atomic_write', 'RunsFile', 'cell_key', 'machine', 'versions', 'git_commit', 'make_dls',
+           'build_model', 'plot_run', 'train_run', 'check_recipe', 'check_seeds', 'check_out', 'write_table',
+           'run_leaderboard', 'parser', 'main', 'cli']
 
 # %% ../nbs/14_leaderboard.ipynb #dfef2c7d
 RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
@@ -42,8 +43,23 @@ RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
 FIELDS = ['key', 'dataset', 'size', 'epochs', 'arch', 'seed', 'accuracy', 'top5', 'train_time_s', 'images_per_s',
           'precision', 'hardware', 'versions', 'git_commit', 'finished_at', 'config', 'command']
 
+def _umask_mode(mode:int=0o666) -> int:
+    m = os.umask(0); os.umask(m)
+    return mode & ~m
+
+def atomic_write(path, text:str):
+    "Write `text` to `path` through a unique temporary file in the same folder and `os.replace`: readers see the old or the new file, never half of one."
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}-')
+    try:
+        with os.fdopen(fd, 'w', newline='') as f: f.write(text); f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, _umask_mode())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp): os.unlink(tmp)
+
 class RunsFile:
-    "`runs.csv`: append rows atomically under a lock; read them back."
+    "`runs.csv`: append rows atomically under a lock, each (cell key, seed) once; read them back; claim seeds before training them."
     def __init__(self, path): self.path = Path(path)
 
     @contextmanager
@@ -58,19 +74,44 @@ class RunsFile:
         if not self.path.exists(): return []
         with open(self.path, newline='') as f: return list(csv.DictReader(f))
 
-    def append(self, row:dict):
+    def append(self, row:dict) -> bool:
+        "Add `row` unless its (key, seed) is already recorded; returns whether it was added."
         with self.locked():
-            rows = self.rows() + [{k: row.get(k, '') for k in FIELDS}]
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix='.runs-', suffix='.csv')
-            try:
-                with os.fdopen(fd, 'w', newline='') as f:
-                    w = csv.DictWriter(f, fieldnames=FIELDS); w.writeheader(); w.writerows(rows)
-                    f.flush(); os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-            finally:
-                if os.path.exists(tmp): os.unlink(tmp)
+            rows = self.rows()
+            if any(r['key'] == row['key'] and int(r['seed']) == int(row['seed']) for r in rows): return False
+            buf = io.StringIO()
+            w = csv.DictWriter(buf, fieldnames=FIELDS); w.writeheader(); w.writerows(rows + [{k: row.get(k, '') for k in FIELDS}])
+            atomic_write(self.path, buf.getvalue())
+            return True
 
     def done(self, key:str) -> set: return {int(r['seed']) for r in self.rows() if r['key'] == key}
+
+    def _claim_path(self, key, seed): return self.path.parent/'.claims'/f'{key}_seed{seed}'
+
+    def claim(self, key:str, seed:int) -> str|None:
+        "Claim (key, seed) for this process; returns None when claimed, else who holds it ('host pid')."
+        p = self._claim_path(key, seed); p.parent.mkdir(parents=True, exist_ok=True)
+        me = f"{socket.gethostname()} {os.getpid()}"
+        for _ in range(2):
+            try:
+                fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                with os.fdopen(fd, 'w') as f: f.write(me)
+                return None
+            except FileExistsError:
+                try: holder = p.read_text().strip()
+                except FileNotFoundError: continue          # released meanwhile: try again
+                host, _, pid = holder.partition(' ')
+                if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+                    p.unlink(missing_ok=True); continue        # its process died (kill -9, a crash): take it over
+                return holder
+        return holder
+
+    def release(self, key:str, seed:int): self._claim_path(key, seed).unlink(missing_ok=True)
+
+def _alive(pid:int) -> bool:
+    try: os.kill(pid, 0); return True
+    except ProcessLookupError: return False
+    except PermissionError: return True
 
 # %% ../nbs/14_leaderboard.ipynb #65b730c0
 RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mom=0.95, sqr_mom=0.99, eps=1e-6, opt='ranger',
@@ -80,8 +121,9 @@ RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mo
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 def cell_key(recipe:dict, model_cfg:dict) -> str:
-    "Hash of everything that defines a leaderboard cell's configuration (not the seed, not the data path)."
-    d = {k: v for k, v in recipe.items() if k not in ('data', 'compile')}   # where the data is and whether it is compiled: not what is trained
+    "Hash of everything that defines a leaderboard cell's configuration (not the seed; the data path only for a `folder` dataset)."
+    d = {k: v for k, v in recipe.items() if k not in ('data', 'compile')}   # whether it is compiled: not what is trained
+    if recipe.get('dataset') == 'folder': d['data'] = str(Path(recipe['data']).expanduser().resolve())   # the folder *is* the dataset
     m = {k: v for k, v in model_cfg.items() if k != 'n_out'}   # the class count follows from the dataset
     return hashlib.sha1(json.dumps(dict(recipe=d, model=m), sort_keys=True, default=str).encode()).hexdigest()[:12]
 
@@ -104,7 +146,7 @@ def git_commit() -> str:
 def make_dls(r:dict, seed:int):
     from model_constructor.data import digits_dls, imagenette_dls
     size = _size(r)
-    if r['dataset'] == 'digits' and r['data'] is None: return digits_dls(size=size, bs=r['bs'], seed=0, aug='resize' if r['aug'] == 'leaderboard' else r['aug'])
+    if r['dataset'] == 'digits': return digits_dls(size=size, bs=r['bs'], seed=0, aug='resize' if r['aug'] == 'leaderboard' else r['aug'], max_per_class=r['max_per_class'])
     return imagenette_dls(r['dataset'], size=size, bs=r['bs'], release=r['release'], data=r['data'], aug=r['aug'], max_per_class=r['max_per_class'])
 
 def build_model(r:dict, model:dict, n_out:int):
@@ -141,13 +183,93 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     secs = time.time() - t0
     names = ['train_loss', 'valid_loss'] + [m.name for m in learn.metrics]
     last = dict(zip(names, learn.recorder.values[-1] if len(learn.recorder.values[-1]) == len(names) else [None, *learn.recorder.values[-1]]))
-    if is_main_process(): plot_run(learn, Path(out)/'plots'/f'{key}_seed{seed}.png')
+    if is_main_process():
+        try: plot_run(learn, Path(out)/'plots'/f'{key}_seed{seed}.png')
+        except Exception as e: warnings.warn(f"The plot of seed {seed} could not be saved ({type(e).__name__}: {e}); the run's row is kept.")
     prec = next((type(c).__name__ for c in learn.cbs if type(c).__name__ in ('CPUAutocast', 'MixedPrecision')), 'fp32')
     return dict(key=key, dataset=r['dataset'], size=_size(r), epochs=r['epochs'], arch=r['arch'], seed=seed,
                 accuracy=round(float(last['accuracy']), 5), top5=round(float(last[names[3]]), 5), train_time_s=round(secs, 1),
                 images_per_s=round(len(dls.train_ds) * r['epochs'] / secs, 1), precision=prec, hardware=machine() + world_note(), versions=versions(),
                 git_commit=git_commit(), finished_at=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 config=json.dumps(dict(recipe={k: v for k, v in r.items()}, model=cfg), sort_keys=True, default=str), command=command)
+
+# %% ../nbs/14_leaderboard.ipynb #a5a7d90a
+_DATASETS = ('digits', 'folder', 'imagewoof', 'imagenette')
+
+def _flag(k): return '--' + k.replace('_', '-')
+
+def _number(r, k, lo=None, hi=None, lo_open=False, hi_open=False, integer=False, none_ok=False):
+    v = r[k]
+    if v is None and none_ok: return
+    if isinstance(v, bool) or not isinstance(v, int if integer else (int, float)) or not math.isfinite(v):
+        raise ValueError(f"{_flag(k)} must be {'an integer' if integer else 'a finite number'}, got {v!r}.")
+    below = lo is not None and (v < lo or lo_open and v == lo)
+    above = hi is not None and (v > hi or hi_open and v == hi)
+    if below or above:
+        rng = f"{'(' if lo_open else '['}{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}{')' if hi_open or hi is None else ']'}"
+        raise ValueError(f"{_flag(k)} must be in {rng}, got {v}.")
+
+def _choice(r, k, valid):
+    if r[k] not in valid: raise ValueError(f"Unknown {_flag(k)} {r[k]!r}; valid: {', '.join(map(str, valid))}.")
+
+def check_recipe(recipe:dict) -> dict:
+    "The full recipe (`RECIPE` updated with `recipe`) if every value is valid, else a `ValueError` naming the option and its valid range."
+    from model_constructor.learner import OPTS, LOSSES, SCHEDULES
+    from model_constructor.data import AUGS, DATASETS, WNID_NAMES
+    unknown = set(recipe) - set(RECIPE)
+    if unknown: raise ValueError(f"Unknown recipe field(s) {', '.join(sorted(unknown))}; valid: {', '.join(RECIPE)}.")
+    r = {**RECIPE, **recipe}
+    if r['release'] not in ('auto', 'full') and isinstance(r['release'], str) and r['release'].isdigit(): r['release'] = int(r['release'])
+    for k in ('epochs', 'bs'): _number(r, k, 1, integer=True)
+    _number(r, 'size', 1, integer=True, none_ok=True); _number(r, 'max_per_class', 1, integer=True, none_ok=True)
+    _number(r, 'lr', 0, lo_open=True); _number(r, 'wd', 0); _number(r, 'eps', 0, lo_open=True)
+    _number(r, 'mom', 0, 1, hi_open=True); _number(r, 'sqr_mom', 0, 1, hi_open=True); _number(r, 'pct_start', 0, 1)
+    _number(r, 'mixup', 0); _number(r, 'clip', 0, lo_open=True, none_ok=True)
+    _choice(r, 'opt', OPTS.names()[1:] if OPTS.names()[0] == 'none' else [n for n in OPTS.names() if n != 'none'])
+    _choice(r, 'loss', [n for n in LOSSES.names() if n != 'none']); _choice(r, 'schedule', SCHEDULES)
+    _choice(r, 'precision', ('auto', 'fp32', 'bf16', 'fp16')); _choice(r, 'release', ('auto', 160, 320, 'full'))
+    _choice(r, 'dataset', _DATASETS)
+    if r['aug'] not in AUGS: AUGS.get(r['aug'])   # raises with the valid names
+    if r['arch'] not in MODELS: MODELS.get(r['arch'])
+    if not isinstance(r['compile'], bool): raise ValueError(f"--compile must be true or false, got {r['compile']!r}.")
+    if r['dataset'] == 'digits' and r['data'] is not None:
+        raise ValueError("--data names a folder of your own, but --dataset is digits (the embedded dataset). Use --dataset folder "
+                         "(any train/val class-folder dataset, keyed by its path), or --dataset imagewoof/imagenette for a copy of those.")
+    if r['dataset'] == 'folder' and r['data'] is None: raise ValueError("--dataset folder needs --data PATH (a folder with train/ and val/ class folders).")
+    if r['data'] is not None:
+        d = Path(r['data']).expanduser()
+        if not (d/'train').is_dir() or not (d/'val').is_dir():
+            raise ValueError(f"--data {d} must hold train/ and val/ class folders (found: {sorted(x.name for x in d.iterdir())[:10] if d.is_dir() else 'no such folder'}).")
+        if r['dataset'] in DATASETS:
+            ids = list(WNID_NAMES)
+            want = set(ids[:10] if r['dataset'] == 'imagenette' else ids[10:])
+            got = {x.name for x in (d/'train').iterdir() if x.is_dir()}
+            if got != want: raise ValueError(f"--data {d} does not hold {r['dataset']}'s 10 classes (extra: {sorted(got - want)[:5]}, missing: "
+                                             f"{sorted(want - got)[:5]}); use --dataset folder for a dataset of your own.")
+    return r
+
+def check_seeds(seeds) -> list:
+    "Seeds as a list of distinct non-negative ints (at least one)."
+    if isinstance(seeds, str):
+        try: seeds = json.loads(seeds)
+        except json.JSONDecodeError: raise ValueError(f"--seeds must be a JSON list of ints, e.g. '[0, 1, 2]'; got {seeds!r}.") from None
+    if not isinstance(seeds, (list, tuple)) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+        raise ValueError(f"--seeds must be a JSON list of non-negative ints, e.g. '[0, 1, 2]'; got {seeds!r}.")
+    if not seeds: raise ValueError("No seeds to run: --runs must be at least 1 and --seeds must list at least one seed.")
+    dup = sorted({s for s in seeds if list(seeds).count(s) > 1})
+    if dup: raise ValueError(f"--seeds lists {dup} more than once; each (cell, seed) is one run.")
+    return list(seeds)
+
+def check_out(out) -> Path:
+    "The output folder, created if needed, after checking that files can be written there (before hours of training, not after)."
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file, not a folder.")
+    try:
+        (out/'plots').mkdir(parents=True, exist_ok=True)
+        for d in (out, out/'plots'):
+            fd, t = tempfile.mkstemp(dir=d, prefix='.write-test-'); os.close(fd); os.unlink(t)
+    except OSError as e: raise ValueError(f"--out {out} is not writable ({e.strerror or e}); pick a folder you can write to.") from None
+    return out
 
 # %% ../nbs/14_leaderboard.ipynb #fb59a380
 def _summary(cfg_json:str) -> str:
@@ -187,34 +309,55 @@ def write_table(out='leaderboard') -> str:
     if notes.exists(): lines += ['', notes.read_text().strip()]
     md = '\n'.join(lines) + '\n'
     p = Path(out)/'README.md'; p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix('.md.tmp'); tmp.write_text(md); os.replace(tmp, p)
+    atomic_write(p, md)   # a unique temporary file each time: processes regenerating the table together do not collide
     return md
 
 # %% ../nbs/14_leaderboard.ipynb #5fffe6b6
+def _probe(r, model):
+    "The model's config (for the cell key), built on the meta device when the operators allow it (no memory, no time)."
+    try:
+        with torch.device('meta'): return build_model(r, model, 2)
+    except (RuntimeError, NotImplementedError): return build_model(r, model, 2)
+
 def run_leaderboard(recipe:dict|None=None, model:dict|None=None, runs:int=5, seed:int=0, out='leaderboard', command:str='',
                     seeds:list|None=None, workers:int=1, quiet:bool=False) -> list:
     "Train `runs` seeded runs of a configuration (resuming: seeds already in runs.csv are skipped); returns the new rows."
     from fastprogress.fastprogress import progress_bar
     from model_constructor.distributed import is_main_process
-    r, model = {**RECIPE, **(recipe or {})}, dict(model or {})
+    from model_constructor.constructor import check_input_size
+    # everything that can be wrong is refused here, before the first batch
+    r, model = check_recipe(recipe or {}), dict(model or {})
+    _number(dict(runs=runs), 'runs', 1, integer=True, none_ok=seeds is not None); _number(dict(workers=workers), 'workers', 1, integer=True)
+    seeds = check_seeds(list(seeds) if seeds is not None else list(range(seed, seed + runs)))
     main = is_main_process()   # under torchrun every process trains each run; only rank 0 writes
     quiet = quiet or not main
-    rf = RunsFile(Path(out)/'runs.csv')
-    seeds = list(seeds) if seeds is not None else list(range(seed, seed + runs))
-    # the key needs the built model's config: build it once on the meta device (no memory, no time)
-    try:
-        with torch.device('meta'): probe = build_model(r, model, 2)
-    except (RuntimeError, NotImplementedError): probe = build_model(r, model, 2)   # an operator that cannot be built on 'meta'
+    out = check_out(out) if main else Path(out)
+    rf = RunsFile(out/'runs.csv')
+    probe = _probe(r, model)
+    if hasattr(probe, 'cfg'): check_input_size(probe.cfg.replace(n_out=10).build(), _size(r), probe.cfg.in_chans)
     key = cell_key(r, probe.cfg.to_dict() if hasattr(probe, 'cfg') else {})
     todo = [s for s in seeds if s not in rf.done(key)]
     if not quiet and len(todo) < len(seeds): print(f"cell {key}: seeds {sorted(set(seeds) - set(todo))} already in {rf.path}, skipped")
     if workers > 1 and len(todo) > 1: return _spread(r, model, todo, workers, out, command)
     new = []
-    for s in (progress_bar(todo) if not quiet and todo else todo):
-        row = train_run(r, model, s, out, command)
-        if main: rf.append(row); write_table(out)
-        new.append(row)
-        if not quiet: print(f"seed {s}: top-1 {100 * row['accuracy']:.2f}%  ({row['train_time_s']} s)")
+    try:
+        for s in (progress_bar(todo) if not quiet and todo else todo):
+            if main and (holder := rf.claim(key, s)) is not None:
+                if not quiet: print(f"seed {s}: being trained by another process ({holder}), skipped")
+                continue
+            try:
+                row = train_run(r, model, s, out, command)
+                if main:
+                    if not rf.append(row): print(f"seed {s}: already recorded meanwhile by another process; this run's result was not added")
+                    write_table(out)
+            finally:
+                if main: rf.release(key, s)
+            new.append(row)
+            if not quiet: print(f"seed {s}: top-1 {100 * row['accuracy']:.2f}%  ({row['train_time_s']} s)")
+    except KeyboardInterrupt:
+        if main: print(f"\nInterrupted: {len(rf.done(key))} finished run(s) of cell {key} are kept in {rf.path} (the run in progress is "
+                       f"not); run the same command again to resume.", file=sys.stderr)
+        raise
     if not todo and main: write_table(out)
     return new
 
@@ -278,25 +421,55 @@ def _value(s):
     try: return json.loads(s)
     except (json.JSONDecodeError, TypeError): return s
 
+_TRUE, _FALSE = ('true', 'yes', 'y', 'on', '1'), ('false', 'no', 'n', 'off', '0')
+
+def _model_value(field:str, s:str):
+    "A `--field value` of the model config: JSON (lists, numbers, null), with booleans spelled any usual way for bool fields."
+    ann = str(next(f.type for f in dataclasses.fields(ModelConstructor) if f.name == field)).replace(' ', '').split('|')
+    if 'bool' in ann and isinstance(s, str) and s.strip().lower() in _TRUE + _FALSE:
+        if 'int' not in ann or not s.strip().isdigit(): return s.strip().lower() in _TRUE   # --sa 0 is stage 0; --sa false is off
+    v = _value(s)
+    if ann == ['bool'] and not isinstance(v, bool):
+        raise ValueError(f"--{field.replace('_', '-')} takes true or false (also yes/no, 1/0); got {s!r}.")
+    return v
+
 def main(argv=None):
     "Entry point of `mc-leaderboard`."
     argv = sys.argv[1:] if argv is None else argv
-    a = vars(parser().parse_args(argv))
+    p = parser()
+    a = vars(p.parse_args(argv))
     a.pop('pdb', None); a.pop('xtra', None)
-    model = {k[6:]: _value(v) for k, v in list(a.items()) if k.startswith('model_') and v is not None}
-    a = {k: v for k, v in a.items() if not k.startswith('model_')}
-    runs, seed, out, workers, seeds = a.pop('runs'), a.pop('seed'), a.pop('out'), a.pop('workers'), a.pop('seeds')
-    recipe = {k: v for k, v in a.items() if v is not None}
-    if recipe.get('clip') == 0: recipe['clip'] = None
-    if recipe.get('release') not in (None, 'auto', 'full'): recipe['release'] = int(recipe['release'])
-    env = f"FASTAI_HOME={shlex.quote(os.environ['FASTAI_HOME'])} " if os.environ.get('FASTAI_HOME') else ''   # where untar_data looks
-    n = int(os.environ.get('WORLD_SIZE', '1'))   # launched by torchrun: record how
-    launch = f"torchrun --nnodes {n // int(os.environ.get('LOCAL_WORLD_SIZE', n))} --nproc_per_node {os.environ.get('LOCAL_WORLD_SIZE', n)} --no-python " if n > 1 else ''
-    cmd = env + launch + 'mc-leaderboard ' + ' '.join(shlex.quote(x) for x in argv)
-    return run_leaderboard(recipe, model, runs, seed, out, cmd, seeds=json.loads(seeds) if seeds else None, workers=workers)
+    try:
+        model = {k[6:]: _model_value(k[6:], v) for k, v in list(a.items()) if k.startswith('model_') and v is not None}
+        a = {k: v for k, v in a.items() if not k.startswith('model_')}
+        runs, seed, out, workers, seeds = a.pop('runs'), a.pop('seed'), a.pop('out'), a.pop('workers'), a.pop('seeds')
+        recipe = {k: v for k, v in a.items() if v is not None}
+        if recipe.get('clip') == 0: recipe['clip'] = None
+        if recipe.get('data') is not None and 'dataset' not in recipe: recipe['dataset'] = 'folder'   # a folder of one's own is its own dataset
+        seeds = check_seeds(seeds) if seeds is not None else None
+        env = f"FASTAI_HOME={shlex.quote(os.environ['FASTAI_HOME'])} " if os.environ.get('FASTAI_HOME') else ''   # where untar_data looks
+        n = int(os.environ.get('WORLD_SIZE', '1'))   # launched by torchrun: record how
+        launch = f"torchrun --nnodes {n // int(os.environ.get('LOCAL_WORLD_SIZE', n))} --nproc_per_node {os.environ.get('LOCAL_WORLD_SIZE', n)} --no-python " if n > 1 else ''
+        cmd = env + launch + 'mc-leaderboard ' + ' '.join(shlex.quote(x) for x in argv)
+        check_recipe(recipe)
+    except (ValueError, TypeError) as e: p.error(str(e))   # usage, the problem, exit status 2 — before anything trains
+    try: return run_leaderboard(recipe, model, runs, seed, out, cmd, seeds=seeds, workers=workers)
+    except (ValueError, TypeError) as e:
+        if _before_training(e): p.error(str(e))
+        raise
+
+def _before_training(e) -> bool:
+    "Whether `e` came from the checks `run_leaderboard` makes before training (a config or size problem), not from training itself."
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == 'train_run': return False
+        tb = tb.tb_next
+    return True
 
 def cli():
-    "Console entry point: run, then exit 0 (console scripts pass the return value to `sys.exit`)."
-    main(); return 0
+    "Console entry point: run, then exit 0 (console scripts pass the return value to `sys.exit`); Ctrl-C ends with one line, status 130."
+    try: main()
+    except KeyboardInterrupt: return 130
+    return 0
 
-if __name__ == '__main__' and not hasattr(sys, 'ps1') and 'ipykernel' not in sys.modules: cli()
+if __name__ == '__main__' and not hasattr(sys, 'ps1') and 'ipykernel' not in sys.modules: sys.exit(cli())

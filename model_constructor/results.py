@@ -97,8 +97,7 @@ def plot_training(learn, size:float=3.2):
     fig, axs = plt.subplots(1, 1 + bool(mets), figsize=(size * (1 + bool(mets)), size), squeeze=False)
     a = axs[0, 0]
     losses = np.array([float(l) for l in rec.losses])
-    a.plot(np.arange(len(losses)), losses, alpha=0.35, lw=0.8, label='train (batch)')
-    if len(losses) > 20: a.plot(np.arange(len(losses)), np.convolve(losses, np.ones(10) / 10, mode='same'), lw=1.2, label='train (smoothed)')
+    a.plot(np.arange(len(losses)), losses, lw=1.0, label='train (smoothed by fastai)')   # Recorder.losses is already an exponential moving average
     per = len(losses) / len(vals)
     if 'valid_loss' in names: a.plot([(e + 1) * per for e in range(len(vals))], vals[:, names.index('valid_loss')], 'o-', label='valid')
     a.set_xlabel('batch'); a.set_title('loss', fontsize=9); a.legend(fontsize=7)

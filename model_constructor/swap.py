@@ -6,6 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/swap.html.md"""
 
 # %% ../nbs/08_swap.ipynb #4149a326
 from __future__ import annotations
+import warnings
 from typing import Callable
 import torch
 from torch import nn
@@ -28,6 +29,10 @@ def swap_convs(model:nn.Module, op, filter:Callable|None=None, copy_weights:bool
     make, filter = CONVS.resolve(op), filter or _is_3x3
     if make is None: raise ValueError("swap_convs needs a conv operator, not 'none'.")
     todo = [(n, m) for n, m in model.named_modules() if type(m) is nn.Conv2d and filter(n, m)]
+    if not todo:
+        n_conv = sum(type(m) is nn.Conv2d for m in model.modules())
+        warnings.warn(f"swap_convs: no nn.Conv2d of this model matched the filter ({n_conv} plain convs in it"
+                      f"{'' if filter is not _is_3x3 else ', none of them 3x3'}); nothing was swapped.", stacklevel=2)
     new = {}
     for n, m in todo:
         if m.padding_mode != 'zeros' or m.transposed: raise ValueError(f"swap_convs: {n} uses padding_mode={m.padding_mode!r}; only zero-padded convs are swapped.")
