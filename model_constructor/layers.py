@@ -19,8 +19,8 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 
 # %% auto #0
 __all__ = ['ACTS', 'NORMS', 'CONVS', 'POOLS', 'ATTNS', 'CONV_ORDERS', 'UnknownNameError', 'Registry', 'act_layer', 'conv2d',
-           'avg_pool', 'max_pool', 'max_blur_pool', 'blur_pool', 'se_module', 'simple_self_attention', 'divisors',
-           'check_groups', 'ConvLayer', 'init_cnn']
+           'avg_pool', 'max_pool', 'MaxBlurPool', 'max_blur_pool', 'blur_pool', 'se_module', 'simple_self_attention',
+           'divisors', 'check_groups', 'ConvLayer', 'init_cnn']
 
 # %% ../nbs/00_layers.ipynb #8538d0be
 class UnknownNameError(KeyError, ValueError):
@@ -136,12 +136,23 @@ def avg_pool(ks:int=2, stride:int|None=None, padding:int=0, ceil_mode:bool=False
 def max_pool(ks:int=2, stride:int|None=None, padding:int=0, ceil_mode:bool=False):
     return nn.MaxPool2d(ks, stride=stride, padding=padding, ceil_mode=ceil_mode)
 
+class MaxBlurPool(nn.Module):
+    "Anti-aliased max pooling (Zhang 2019): max over `ks` at stride 1, padded so the map keeps its size, then kornia's 3x3 binomial blur subsampling by 2."
+    def __init__(self, ks:int=2):
+        super().__init__()
+        import kornia
+        self.ks, self.blur = ks, kornia.filters.BlurPool2D(kernel_size=3, stride=2)
+    def forward(self, x):
+        lo = (self.ks - 1) // 2; hi = self.ks - 1 - lo
+        if hi: x = F.pad(x, (lo, hi, lo, hi), value=float('-inf'))
+        return self.blur(F.max_pool2d(x, self.ks, stride=1))
+    def extra_repr(self): return f"ks={self.ks}"
+
 @POOLS.register('maxblur', aliases=('max_blur', 'maxblurpool'))
 def max_blur_pool(ks:int=2, stride:int|None=None, padding:int=0, ceil_mode:bool=False):
-    "kornia's MaxBlurPool2D: max over `ks` at stride 1, then a 3x3 blur subsampling by 2 (`ceil_mode` does not apply)."
-    import kornia
+    "`MaxBlurPool`: out = ceil(in / 2) on every side, as a padded stride-2 conv gives, so a block's two paths agree (`padding`, `ceil_mode` do not apply)."
     if (stride or ks) != 2: raise ValueError(f"maxblur pooling downsamples by 2 only; got stride={stride or ks}. Use 'avg' or 'max' for other strides.")
-    return kornia.filters.MaxBlurPool2D(kernel_size=3, max_pool_size=max(ks, 2))
+    return MaxBlurPool(max(ks, 2))
 
 @POOLS.register('blur', aliases=('blurpool',))
 def blur_pool(ks:int=2, stride:int|None=None, padding:int=0, ceil_mode:bool=False):
