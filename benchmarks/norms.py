@@ -1,4 +1,5 @@
-"""Speed of the hand-written norms against torch's fused kernels, forward + backward, side by side in one run.
+"""Speed of every norm scheme (torch's fused layers, the hand-written `own_*` ones, Batch-Instance Norm) against torch's
+`nn.BatchNorm2d`, forward + backward, side by side in one run.
 
     python benchmarks/norms.py [--quick]
 
@@ -26,9 +27,8 @@ def layer_step(layer, x):
 def main(quick=False):
     torch.manual_seed(0)
     shape = (32, 64, 56, 56) if not quick else (16, 64, 28, 28)
-    layers = dict(torch_batch=lambda: nn.BatchNorm2d(64), batch=lambda: BatchNorm(64), instance=lambda: InstanceNorm(64),
-                  batch_instance=lambda: BatchInstanceNorm(64), layer=lambda: LayerNorm2d(64), group=lambda: GroupNorm(64),
-                  torch_group=lambda: nn.GroupNorm(32, 64))
+    names = ('batch', 'own_batch', 'batch_instance', 'instance', 'own_instance', 'layer', 'own_layer', 'group', 'own_group')
+    layers = {n: (lambda n=n: NORMS.get(n)(64)) for n in names}
     print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; input {shape}")
     for prec in ('fp32', 'bf16+channels_last'):
         x = torch.randn(shape)
@@ -40,20 +40,20 @@ def main(quick=False):
             if prec == 'fp32': res[name] = bench(layer_step(layer, x))
             else:
                 with torch.autocast('cpu', dtype=torch.bfloat16): res[name] = bench(layer_step(layer, x.to(torch.bfloat16).detach().requires_grad_()))
-        ref = res['torch_batch']
+        ref = res['batch']
         print(f"\n{prec}: forward+backward ms (ratio to nn.BatchNorm2d)")
         for k, v in res.items(): print(f"  {k:15s} {v:8.2f} ms  {v/ref:5.2f}x")
     # whole network step
     size, bs = (64, 32) if quick else (128, 32)
     xb, yb = torch.randn(bs, 3, size, size), torch.randint(0, 10, (bs,))
-    print(f"\nxresnet18 training step, batch {bs} at {size} px, fp32 (ratio to norm='torch_batch')")
+    print(f"\nxresnet18 training step, batch {bs} at {size} px, fp32 (ratio to norm='batch', torch's BatchNorm2d)")
     res = {}
-    for norm in ('torch_batch', 'batch', 'batch_instance', 'group'):
+    for norm in ('batch', 'own_batch', 'batch_instance', 'group'):
         m = xresnet18(n_out=10, norm=norm).train()
         opt = torch.optim.SGD(m.parameters(), lr=0.01)
         def step():
             opt.zero_grad(); nn.functional.cross_entropy(m(xb), yb).backward(); opt.step()
         res[norm] = bench(step, reps=5 if quick else 7, warm=2)
-    for k, v in res.items(): print(f"  {k:15s} {v:8.1f} ms  {v/res['torch_batch']:5.2f}x")
+    for k, v in res.items(): print(f"  {k:15s} {v:8.1f} ms  {v/res['batch']:5.2f}x")
 
 if __name__ == '__main__': main('--quick' in sys.argv)

@@ -1,5 +1,6 @@
 """Training speed by precision, side by side in one run: fastai's default (fp32, NCHW) vs this project's
-`precision='auto'` (on a CPU with bf16: bf16 autocast + channels_last), same architecture, same data.
+`precision='auto'` (on a CPU with bf16: bf16 autocast + channels_last), same architecture, same data; and the same with SGD
+(the bare loop's optimizer), which separates the framework's cost from the recipe's optimizer (Ranger).
 
     python benchmarks/train_speed.py [--arch xresnet50] [--size 128] [--bs 32] [--steps 6] [--rounds 3] [--no-ceiling]
 
@@ -86,6 +87,7 @@ def main():
     learners = {ref: Learner(dls, getattr(fx, a.arch)(n_out=10), loss_func=nn.CrossEntropyLoss(), opt_func=ranger),
                 'ours, fp32': mc_learner(dls, create_model(a.arch, n_out=10), precision='fp32', metrics=[]),
                 "ours, precision='auto'": mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[]),
+                "ours, precision='auto', opt='sgd'": mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[], opt='sgd', mom=0.9),
                 "ours, precision='auto', compile=True": mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[], compile=True)}
     bare = {} if a.no_ceiling else {'bare loop, fp32': BareLoop(a.arch, dls, False), 'bare loop, bf16 + channels_last': BareLoop(a.arch, dls, True),
                                     'bare loop, bf16 + channels_last, compiled': BareLoop(a.arch, dls, True, compile=True)}
@@ -102,6 +104,8 @@ def main():
     for k, (st, ep) in res.items():
         if k == 'bare loop, fp32': print("  the ceiling (no fastai, torch's BatchNorm, SGD; 'epoch' = its training steps only):")
         print(f"  {k:42s} {st:6.2f} s/step {a.bs / st:6.1f} img/s  x{res[ref][0] / st:5.2f}   {ep:6.2f} s/batch  x{res[ref][1] / ep:5.2f}")
+    from torch._dynamo.utils import counters
+    print(f"  torch.compile over the whole run: {dict(counters['stats'])} (graph recompiles show as extra unique_graphs)")
     print("  per round, s/step (median of the round's steps):")
     n = a.steps - 1
     for k in runs: print(f"    {k:42s} " + ' '.join(f"{statistics.median(steps[k][i * n:(i + 1) * n]):5.2f}" for i in range(a.rounds)))

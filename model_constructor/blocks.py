@@ -27,12 +27,15 @@ class ResBlock(nn.Module):
                  ks:int=3, groups:int=1, group_width:int|None=None, dw:bool=False, groups2:int=1,
                  conv='conv', mid_conv=None, norm='batch', act='relu', order:str='conv_norm_act', pre_act:bool=False,
                  zero_norm:bool=True, se:int|None=None, sa:bool=False, sym:bool=False, id_pool='avg',
-                 pool_first:bool=True, resnet_trick:bool=False, conv_kwargs:dict|None=None):
+                 pool_first:bool=True, resnet_trick:bool=False, conv_kwargs:dict|None=None, dw_mult:int=1):
         super().__init__()
         if kind not in ('basic', 'bottleneck'): raise ValueError(f"Unknown block kind {kind!r}; valid kinds: basic, bottleneck.")
         if ks % 2 == 0: raise ValueError(f"ks={ks}: the kernel size has to be odd, so a stride-1 conv keeps the feature-map size.")
         if stride not in (1, 2, 3, 4): raise ValueError(f"stride={stride}: valid strides are 1, 2, 3, 4.")
         if expansion is None: expansion = 1 if kind == 'basic' else 4
+        if not isinstance(dw_mult, int) or isinstance(dw_mult, bool) or dw_mult < 1: raise ValueError(f"dw_mult must be a positive int, got {dw_mult!r}.")
+        if dw_mult > 1 and not (dw and kind == 'bottleneck'):
+            raise ValueError(f"dw_mult={dw_mult} is the channel multiplier of a bottleneck's depthwise conv: it needs kind='bottleneck' and dw=True.")
         if mid is None:
             if nf % expansion: raise ValueError(f"out channels {nf} are not a multiple of expansion {expansion}.")
             mid = nf // expansion
@@ -52,9 +55,10 @@ class ResBlock(nn.Module):
             convs = [('conv_0', ConvLayer(ni, mid, ks, s1, groups, conv=mid_conv, **k)),
                      ('conv_1', ConvLayer(mid, nf, ks, 1, groups2, conv=mid_conv, zero_norm=zero_norm, **{**k, 'act': None if not pre_act else act}))]
         else:
+            wide = mid * dw_mult   # a depthwise conv with channel multiplier k gives k outputs per input channel
             convs = [('conv_0', ConvLayer(ni, mid, 1, conv=conv, **k)),
-                     ('conv_1', ConvLayer(mid, mid, ks, s1, groups, conv=mid_conv, **k)),
-                     ('conv_2', ConvLayer(mid, nf, 1, 1, groups2, conv=conv, zero_norm=zero_norm, **{**k, 'act': None if not pre_act else act}))]
+                     ('conv_1', ConvLayer(mid, wide, ks, s1, groups, conv=mid_conv, **k)),
+                     ('conv_2', ConvLayer(wide, nf, 1, 1, groups2, conv=conv, zero_norm=zero_norm, **{**k, 'act': None if not pre_act else act}))]
         if resnet_trick and stride != 1:
             i = 0 if kind == 'basic' else 1
             convs.insert(i, ('pool', POOLS.get(id_pool or 'avg')(stride, ceil_mode=True)))

@@ -55,7 +55,7 @@ def linear_head(ni:int, n_out:int, *, dropout:float=0., hidden=None, act=None, p
 
 @HEADS.register('two_layer', aliases=('mlp', 'redsnet'))
 def two_layer_head(ni:int, n_out:int, *, dropout:float=0., hidden:int|None=None, act=None, pool='avg'):
-    "Seed 000's classifier: pool, flatten, dropout, linear to `hidden` (default `(ni + n_out) // 2`), [act], linear."
+    "Two-layer classifier (a RedNet-vs-ResNet study on Caltech-256 used it): pool, flatten, dropout, linear to `hidden` (default `(ni + n_out) // 2`), [act], linear."
     hidden = hidden or (ni + n_out) // 2
     parts = [('pool', nn.AdaptiveAvgPool2d(1) if pool == 'avg' else nn.AdaptiveMaxPool2d(1)), ('flatten', nn.Flatten()),
              ('drop', nn.Dropout(dropout)), ('fc_0', nn.Linear(ni, hidden)), ('act', act_layer(act)), ('fc_1', nn.Linear(hidden, n_out))]
@@ -133,7 +133,7 @@ def check_input_size(model:nn.Module, size, in_chans:int=3):
                      f"{what}. {f'The smallest input this model supports is {m}x{m} px; use' if m else 'Use'} larger images, fewer strides, or padding.")
 
 # %% ../nbs/03_constructor.ipynb #fa916b1d
-_COMPONENTS = dict(stem=STEMS, block=BLOCKS, conv=CONVS, mid_conv=CONVS, norm=NORMS, act=ACTS, stem_pool=POOLS,
+_COMPONENTS = dict(stem=STEMS, block=BLOCKS, conv=CONVS, mid_conv=CONVS, stem_conv=CONVS, norm=NORMS, act=ACTS, stem_pool=POOLS,
                    id_pool=POOLS, head=HEADS, head_act=ACTS)
 
 def _comp_to_json(v, reg):
@@ -226,6 +226,7 @@ class ModelConstructor(Config):
     group_width: int|None = None      # channels per group (overrides groups)
     groups2: int = 1                  # groups of each block's last conv
     dw: bool = False                  # depthwise grouped conv
+    dw_mult: int = 1                  # channel multiplier of the depthwise conv (dw=True, bottleneck)
     ks: int = 3                       # kernel size of the blocks' spatial convs
     stem: object = 'xresnet'          # 'xresnet' | 'resnet' | a builder
     stem_sizes: list = field(default_factory=lambda: [32, 32, 64])
@@ -234,6 +235,7 @@ class ModelConstructor(Config):
     stem_pool: object = 'max'         # None for no stem pool
     conv: object = 'conv'             # conv operator of every conv
     mid_conv: object = None           # operator of the blocks' ks x ks convs (default: conv)
+    stem_conv: object = None          # operator of the stem's convs (default: conv), e.g. 'separable'
     conv_kwargs: dict = field(default_factory=dict)
     norm: object = 'batch'
     act: object = 'relu'
@@ -261,7 +263,7 @@ class ModelConstructor(Config):
         if self.strides is not None: self.strides = list(self.strides)
         def pos_int(k, v, zero=False):
             if not isinstance(v, int) or isinstance(v, bool) or v < (0 if zero else 1): raise ValueError(f"{self.name}: {k} must be a {'non-negative' if zero else 'positive'} int, got {v!r}.")
-        for k in ('in_chans', 'n_out', 'expansion', 'base_width', 'groups', 'groups2', 'ks', 'stem_stride'): pos_int(k, getattr(self, k))
+        for k in ('in_chans', 'n_out', 'expansion', 'base_width', 'groups', 'groups2', 'ks', 'stem_stride', 'dw_mult'): pos_int(k, getattr(self, k))
         for k in ('group_width', 'se', 'stem_ks', 'head_hidden', 'img_size'):
             if getattr(self, k) is not None: pos_int(k, getattr(self, k))
         if not self.layers: raise ValueError(f"{self.name}: layers must list the number of blocks of each stage, e.g. [2, 2, 2, 2].")
@@ -292,17 +294,18 @@ class ModelConstructor(Config):
 
     # --- build ------------------------------------------------------------------------------------------
     def block_kwargs(self) -> dict:
-        return dict(ks=self.ks, groups=self.groups, group_width=self.group_width, dw=self.dw, groups2=self.groups2,
+        return dict(ks=self.ks, groups=self.groups, group_width=self.group_width, dw=self.dw, dw_mult=self.dw_mult, groups2=self.groups2,
                     conv=self.conv, mid_conv=self.mid_conv, norm=self.norm, act=self.act, order=self.order,
                     pre_act=self.pre_act, zero_norm=self.zero_norm, se=self.se, sym=self.sym, id_pool=self.id_pool,
                     pool_first=self.pool_first, resnet_trick=self.resnet_trick, conv_kwargs=self.conv_kwargs)
 
     def make_stem(self):
+        sc = self.conv if self.stem_conv is None else self.stem_conv
         return STEMS.get(self.stem)(self.in_chans, self.stem_sizes, ks=self.stem_ks, stride=self.stem_stride, pool=self.stem_pool,
-                                    conv=self.conv, norm=self.norm, act=self.act, order='conv_norm_act' if self.pre_act else self.order,
+                                    conv=sc, norm=self.norm, act=self.act, order='conv_norm_act' if self.pre_act else self.order,
                                     conv_kwargs=self.conv_kwargs) if isinstance(self.stem, str) else \
                self.stem(self.in_chans, self.stem_sizes, ks=self.stem_ks, stride=self.stem_stride, pool=self.stem_pool,
-                         conv=self.conv, norm=self.norm, act=self.act, order=self.order, conv_kwargs=self.conv_kwargs)
+                         conv=sc, norm=self.norm, act=self.act, order=self.order, conv_kwargs=self.conv_kwargs)
 
     def make_body(self, ni:int):
         block, kw, stages = BLOCKS.resolve(self.block), self.block_kwargs(), []

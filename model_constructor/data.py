@@ -36,10 +36,10 @@ def _aug_leaderboard(size): return [RandomResizedCrop(size, min_scale=0.35), Fli
 def _aug_none(size): return [Resize(size)], []
 @AUGS.register('flip')
 def _aug_flip(size): return [Resize(size)], [Flip(p=0.5)]
-@AUGS.register('seed000', aliases=('caltech',))
-def _aug_seed000(size): return [Resize(size)], [Dihedral(p=0.5), *aug_transforms(do_flip=True, flip_vert=True, max_rotate=45., max_zoom=1.2, max_warp=0.2, p_affine=1., max_lighting=0.)]
-@AUGS.register('seed002', aliases=('inaturalist',))
-def _aug_seed002(size): return [Resize(size)], aug_transforms()
+@AUGS.register('strong', aliases=('caltech',))
+def _aug_strong(size): return [Resize(size)], [Dihedral(p=0.5), *aug_transforms(do_flip=True, flip_vert=True, max_rotate=45., max_zoom=1.2, max_warp=0.2, p_affine=1., max_lighting=0.)]
+@AUGS.register('fastai', aliases=('aug_transforms',))
+def _aug_fastai(size): return [Resize(size)], aug_transforms()
 
 # %% ../nbs/11_data.ipynb #6bf8b797
 def _log(msg): warnings.warn(msg, stacklevel=3)

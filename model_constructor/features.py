@@ -1,4 +1,4 @@
-"""What one layer does to a real image, and what a layer has learned: feature maps of any named module, a single layer before/after (seed 004), learned kernels — including the Twist's position-dependent kernels and the per-pixel kernels an involution generates.
+"""What one layer does to a real image, and what a layer has learned: feature maps of any named module, a single layer before/after (the Twist forum thread's picture), learned kernels — including the Twist's position-dependent kernels and the per-pixel kernels an involution generates.
 
 Docs: https://model-constructor.github.io/model_constructor/features.html.md"""
 

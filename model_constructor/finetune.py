@@ -1,4 +1,4 @@
-"""Seed 002's four ways to fine-tune — all layers, the head only, the last k layer groups, gradual unfreezing — on our models and timm's, through fastai's parameter groups and `freeze_to`.
+"""Four ways to fine-tune — all layers, the head only, the last k layer groups, gradual unfreezing — on our models and timm's, through fastai's parameter groups and `freeze_to`.
 
 Docs: https://model-constructor.github.io/model_constructor/finetune.html.md"""
 

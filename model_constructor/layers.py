@@ -19,8 +19,8 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 
 # %% auto #0
 __all__ = ['ACTS', 'NORMS', 'CONVS', 'POOLS', 'ATTNS', 'CONV_ORDERS', 'UnknownNameError', 'Registry', 'act_layer', 'conv2d',
-           'avg_pool', 'max_pool', 'MaxBlurPool', 'max_blur_pool', 'blur_pool', 'se_module', 'simple_self_attention',
-           'divisors', 'check_groups', 'ConvLayer', 'init_cnn']
+           'separable_conv', 'avg_pool', 'max_pool', 'MaxBlurPool', 'max_blur_pool3', 'max_blur_pool', 'blur_pool',
+           'se_module', 'simple_self_attention', 'divisors', 'check_groups', 'ConvLayer', 'init_cnn']
 
 # %% ../nbs/00_layers.ipynb #8538d0be
 class UnknownNameError(KeyError, ValueError):
@@ -125,6 +125,13 @@ def conv2d(ni:int, nf:int, ks:int=3, stride:int=1, groups:int=1, bias:bool=False
     if padding is None: padding = dilation * (ks - 1) // 2
     return nn.Conv2d(ni, nf, ks, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias, **kwargs)
 
+@CONVS.register('separable', aliases=('dw_separable', 'depthwise_separable'))
+def separable_conv(ni:int, nf:int, ks:int=3, stride:int=1, groups:int=1, bias:bool=False, padding:int|None=None, dilation:int=1, **kwargs):
+    "Depthwise-separable conv (Xception, MobileNet): a `ks x ks` depthwise conv carrying the stride, then a 1x1 pointwise conv — parts `dw`, `pw`."
+    if groups != 1: raise ValueError(f"separable conv: the depthwise part already has one group per channel; groups={groups} does not apply.")
+    return nn.Sequential(OrderedDict(dw=conv2d(ni, ni, ks, stride, groups=ni, padding=padding, dilation=dilation, **kwargs),
+                                     pw=conv2d(ni, nf, 1, bias=bias)))
+
 # %% ../nbs/00_layers.ipynb #1cdc2315
 POOLS = Registry('pool')
 
@@ -147,6 +154,12 @@ class MaxBlurPool(nn.Module):
         if hi: x = F.pad(x, (lo, hi, lo, hi), value=float('-inf'))
         return self.blur(F.max_pool2d(x, self.ks, stride=1))
     def extra_repr(self): return f"ks={self.ks}"
+
+@POOLS.register('maxblur3', aliases=('max_blur3',))
+def max_blur_pool3(ks:int=2, stride:int|None=None, padding:int=0, ceil_mode:bool=False):
+    "`MaxBlurPool(3)`: a 3x3 max before the blur, whatever `ks` the caller asks for (the depthwise-x6 record's `MaxBlurPool(3)`)."
+    if (stride or ks) != 2: raise ValueError(f"maxblur pooling downsamples by 2 only; got stride={stride or ks}. Use 'avg' or 'max' for other strides.")
+    return MaxBlurPool(3)
 
 @POOLS.register('maxblur', aliases=('max_blur', 'maxblurpool'))
 def max_blur_pool(ks:int=2, stride:int|None=None, padding:int=0, ceil_mode:bool=False):

@@ -19,9 +19,9 @@ from .constructor import ModelConstructor
 from .zoo import create_model, MODELS
 
 # %% auto #0
-__all__ = ['RECORDS', 'FIELDS', 'RECIPE', 'atomic_write', 'RunsFile', 'cell_key', 'machine', 'versions', 'git_commit', 'make_dls',
-           'build_model', 'plot_run', 'train_run', 'check_recipe', 'check_seeds', 'check_out', 'write_table',
-           'run_leaderboard', 'parser', 'main', 'cli']
+__all__ = ['RECORDS', 'FIELDS', 'RECIPE', 'RECIPES', 'atomic_write', 'RunsFile', 'cell_key', 'machine', 'versions', 'git_commit',
+           'make_dls', 'build_model', 'plot_run', 'train_run', 'check_recipe', 'check_seeds', 'check_out',
+           'write_table', 'cell_stats', 'frontier', 'plot_frontier', 'run_leaderboard', 'parser', 'main', 'cli']
 
 # %% ../nbs/14_leaderboard.ipynb #dfef2c7d
 RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
@@ -120,11 +120,20 @@ RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mo
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
+_ADDED_FIELDS = dict(dw_mult=1, stem_conv=None)   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
+
+RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them
+    'woof128_dw6': dict(arch='dw6_resnet', dataset='imagewoof', size=128, epochs=5, bs=16, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
+                        opt='ranger', schedule='flat_cos', pct_start=0.72, wd=1e-2, loss='ls', mixup=0.),
+    'woof128_dw4': dict(arch='dw4_resnet', dataset='imagewoof', size=128, epochs=5, bs=32, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
+                        opt='ranger', schedule='flat_cos', pct_start=0.72, wd=1e-2, loss='ls', mixup=0.),
+}
+
 def cell_key(recipe:dict, model_cfg:dict) -> str:
     "Hash of everything that defines a leaderboard cell's configuration (not the seed; the data path only for a `folder` dataset)."
     d = {k: v for k, v in recipe.items() if k not in ('data', 'compile')}   # whether it is compiled: not what is trained
     if recipe.get('dataset') == 'folder': d['data'] = str(Path(recipe['data']).expanduser().resolve())   # the folder *is* the dataset
-    m = {k: v for k, v in model_cfg.items() if k != 'n_out'}   # the class count follows from the dataset
+    m = {k: v for k, v in model_cfg.items() if k != 'n_out' and not (k in _ADDED_FIELDS and v == _ADDED_FIELDS[k])}   # the class count follows from the dataset
     return hashlib.sha1(json.dumps(dict(recipe=d, model=m), sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 def machine() -> str:
@@ -312,6 +321,46 @@ def write_table(out='leaderboard') -> str:
     atomic_write(p, md)   # a unique temporary file each time: processes regenerating the table together do not collide
     return md
 
+# %% ../nbs/14_leaderboard.ipynb #11518dc7
+def cell_stats(out='leaderboard', dataset=None, size=None, epochs=None) -> list:
+    "Per cell of `out/runs.csv` (filtered by dataset/size/epochs): key, n, mean/std accuracy (%), mean minutes per run, summary."
+    cells = {}
+    for r in RunsFile(Path(out)/'runs.csv').rows():
+        if (dataset is None or r['dataset'] == dataset) and (size is None or int(r['size']) == size) and (epochs is None or int(r['epochs']) == epochs):
+            cells.setdefault(r['key'], []).append(r)
+    res = []
+    for k, rs in cells.items():
+        acc = [100 * float(r['accuracy']) for r in rs]
+        res.append(dict(key=k, n=len(rs), acc=statistics.mean(acc), std=statistics.stdev(acc) if len(acc) > 1 else 0.,
+                        minutes=statistics.mean(float(r['train_time_s']) for r in rs) / 60, summary=_summary(rs[0]['config']),
+                        hardware=rs[0]['hardware']))
+    return sorted(res, key=lambda c: c['minutes'])
+
+def frontier(cells:list) -> list:
+    "The cells no other cell beats on both accuracy and minutes (sorted by minutes)."
+    return [c for c in cells if not any(o['acc'] > c['acc'] and o['minutes'] <= c['minutes'] or o['acc'] >= c['acc'] and o['minutes'] < c['minutes'] for o in cells)]
+
+def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, path=None, target=None):
+    "Accuracy against minutes per run for the cells of one leaderboard cell; saves `path` (default out/frontier_<dataset>_<size>_<epochs>.png)."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    cells = cell_stats(out, dataset, size, epochs)
+    if not cells: raise ValueError(f"No runs of {dataset} {size} px / {epochs} epochs in {Path(out)/'runs.csv'}.")
+    front = {c['key'] for c in frontier(cells)}
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for c in cells:
+        ax.errorbar(c['minutes'], c['acc'], yerr=c['std'], fmt='o' if c['key'] in front else 's', color='C0' if c['key'] in front else 'C7', capsize=3)
+        ax.annotate(f"{c['summary'].split(';')[0].replace('`', '')} (n={c['n']})", (c['minutes'], c['acc']), fontsize=7, xytext=(4, 3), textcoords='offset points')
+    fr = sorted((c for c in cells if c['key'] in front), key=lambda c: c['minutes'])
+    ax.plot([c['minutes'] for c in fr], [c['acc'] for c in fr], '-', color='C0', alpha=0.5, label='frontier')
+    if target: ax.axhline(target[0], ls='--', color='C3', lw=0.8); ax.axvline(target[1], ls='--', color='C3', lw=0.8, label=f'target: >= {target[0]}% in <= {target[1]} min')
+    ax.set_xlabel('minutes per run'); ax.set_ylabel('top-1 % (mean ± std over seeds)')
+    ax.set_title(f"{dataset} {size} px, {epochs} epochs — {cells[0]['hardware']}", fontsize=9); ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path) if path else Path(out)/f'frontier_{dataset}_{size}_{epochs}.png'
+    fig.savefig(path, dpi=100); plt.close(fig)
+    return path
+
 # %% ../nbs/14_leaderboard.ipynb #5fffe6b6
 def _probe(r, model):
     "The model's config (for the cell key), built on the meta device when the operators allow it (no memory, no time)."
@@ -376,7 +425,8 @@ def _spread(recipe, model, seeds, workers, out, command):
     write_table(out)
     return [r for r in RunsFile(Path(out)/'runs.csv').rows() if int(r['seed']) in seeds]
 
-def _recipe_cli(dataset:str=None, # 'digits' (default, embedded), 'imagewoof' or 'imagenette'
+def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 128/5 record; woof128_dw4); options given here override it
+                dataset:str=None, # 'digits' (default, embedded), 'imagewoof', 'imagenette', or 'folder' (with --data)
                 size:int=None, # image size in px (default 32 for digits, 128 otherwise)
                 epochs:int=5, # epochs per run
                 runs:int=5, # number of seeded runs
@@ -439,6 +489,13 @@ def main(argv=None):
     p = parser()
     a = vars(p.parse_args(argv))
     a.pop('pdb', None); a.pop('xtra', None)
+    name = a.pop('recipe')
+    if name is not None:   # the named recipe's values, except where an option was given on the command line
+        if name not in RECIPES: p.error(f"Unknown --recipe {name!r}; valid recipes: {', '.join(RECIPES)}.")
+        q = parser()
+        for act in q._actions: act.default = argparse.SUPPRESS
+        given = vars(q.parse_args(argv))
+        a.update({k: v for k, v in RECIPES[name].items() if k not in given})
     try:
         model = {k[6:]: _model_value(k[6:], v) for k, v in list(a.items()) if k.startswith('model_') and v is not None}
         a = {k: v for k, v in a.items() if not k.startswith('model_')}

@@ -1,4 +1,4 @@
-"""`TwistConv`: a convolution plus coordinate-weighted Sobel-built kernels (seed 004), every option per instance, computed through the Sobel basis with less than half the reference's arithmetic.
+"""`TwistConv`: a convolution plus coordinate-weighted Sobel-built kernels (from the fastai forum thread "Convolutional Layer with a Twist"), every option per instance, computed through the Sobel basis with less than half the reference's arithmetic.
 
 Docs: https://model-constructor.github.io/model_constructor/twist.html.md"""
 
@@ -21,7 +21,7 @@ _SOBEL = torch.tensor([[[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]],      # D_x
                        [[1., 2., 1.], [0., 0., 0.], [-1., -2., -1.]]])     # D_y
 
 def twist_kernels(coeff_x, coeff_y):
-    "K_x = A_x D_x + A_y D_y (out, in/groups, 3, 3) and K_y = K_x rotated 90 degrees clockwise, as in seed 004."
+    "K_x = A_x D_x + A_y D_y (out, in/groups, 3, 3) and K_y = K_x rotated 90 degrees clockwise, as in the forum thread's layer."
     d = _SOBEL.to(coeff_x)
     kx = coeff_x[:, :, None, None] * d[0] + coeff_y[:, :, None, None] * d[1]
     return kx, kx.transpose(2, 3).flip(3)
@@ -70,7 +70,7 @@ class TwistConv(nn.Conv2d):
 
     def reset_parameters(self):
         super().reset_parameters()
-        if getattr(self, '_init_done', False):   # seed 004: coefficients ~ N(0, std of the base weight)
+        if getattr(self, '_init_done', False):   # as the forum's layer: coefficients ~ N(0, std of the base weight)
             std = self.weight.detach().std()   # a tensor, so the layer can also be built on the meta device
             with torch.no_grad():
                 self.coeff_x.copy_(torch.randn_like(self.coeff_x) * std); self.coeff_y.copy_(torch.randn_like(self.coeff_y) * std)

@@ -1,4 +1,4 @@
-"""RedNet-26/38/50/101/152 (parameters and multiply-adds as published), seed 000's ReDSNet and DEDNet, Twist-ResNets and seed 004's permuted-group ResNet.
+"""RedNet-26/38/50/101/152 (parameters and multiply-adds as published), ReDSNet and DEDNet (from a RedNet study on Caltech-256), Twist-ResNets and the Twist forum thread's permuted-group ResNet.
 
 Docs: https://model-constructor.github.io/model_constructor/zoo_ops.html.md"""
 
@@ -47,7 +47,7 @@ rednet26, rednet38, rednet50, rednet101, rednet152 = [register_model(f'rednet{d}
 
 # %% ../nbs/09_zoo_ops.ipynb #9def6394
 def redsnet(depth:int=26, is_rednet:bool=True, n_out:int=257, dropout:float=0.1, **kwargs):
-    "Seed 000's ReDSNet config: RedNet (`is_rednet`) or ResNet of `depth`, dropout, two-layer classifier head."
+    "ReDSNet config: RedNet (`is_rednet`) or ResNet of `depth`, dropout, two-layer classifier head."
     if depth not in _DEPTHS: raise ValueError(f"ReDSNet depth must be one of {sorted(_DEPTHS)}, got {depth}.")
     base = _rednet(depth) if is_rednet else ModelConstructor(stem='resnet', stem_sizes=[64], block='bottleneck', expansion=4,
                                                               layers=_DEPTHS[depth], id_pool=None)
