@@ -52,12 +52,12 @@ def main():
         steps, waits = sum(et.steps), sum(et.waits)
         print(f"  epoch {ep}: {total:6.1f} s = steps {steps:6.1f} s ({len(et.steps)} x {statistics.median(et.steps):.3f} s median) + loader wait {waits:5.1f} s "
               f"+ validation {et.valid:5.1f} s + rest {total - steps - waits - et.valid:5.1f} s; {len(dls.train_ds) / total:5.1f} img/s over the epoch")
+    model_ips = a.bs / statistics.median(et.steps)   # (read before validate(): fastai's validation context re-runs before_fit)
     with learn.no_bar(), learn.no_logging():
         t = time.perf_counter(); learn.validate(); v_alone = time.perf_counter() - t
     t = time.perf_counter(); n = 0
     for xb, yb in dls.train: n += len(xb)
     pipe = n / (time.perf_counter() - t)
-    model_ips = a.bs / statistics.median(et.steps)
     print(f"  validation pass alone: {v_alone:.1f} s; epoch / (steps + validation alone) = {total / (steps + v_alone):.2f}")
     print(f"  data pipeline alone: {pipe:.0f} img/s vs the model's {model_ips:.0f} img/s in its steps = {pipe / model_ips:.1f}x")
 

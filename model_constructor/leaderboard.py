@@ -322,11 +322,12 @@ def write_table(out='leaderboard') -> str:
     return md
 
 # %% ../nbs/14_leaderboard.ipynb #11518dc7
-def cell_stats(out='leaderboard', dataset=None, size=None, epochs=None) -> list:
-    "Per cell of `out/runs.csv` (filtered by dataset/size/epochs): key, n, mean/std accuracy (%), mean minutes per run, summary."
+def cell_stats(out='leaderboard', dataset=None, size=None, epochs=None, hardware=None) -> list:
+    "Per cell of `out/runs.csv` (filtered by dataset/size/epochs, and `hardware` as a substring of the machine): key, n, mean/std accuracy (%), mean minutes per run, summary."
     cells = {}
     for r in RunsFile(Path(out)/'runs.csv').rows():
-        if (dataset is None or r['dataset'] == dataset) and (size is None or int(r['size']) == size) and (epochs is None or int(r['epochs']) == epochs):
+        if (dataset is None or r['dataset'] == dataset) and (size is None or int(r['size']) == size) and (epochs is None or int(r['epochs']) == epochs) \
+           and (hardware is None or hardware in r['hardware']):
             cells.setdefault(r['key'], []).append(r)
     res = []
     for k, rs in cells.items():
@@ -340,11 +341,11 @@ def frontier(cells:list) -> list:
     "The cells no other cell beats on both accuracy and minutes (sorted by minutes)."
     return [c for c in cells if not any(o['acc'] > c['acc'] and o['minutes'] <= c['minutes'] or o['acc'] >= c['acc'] and o['minutes'] < c['minutes'] for o in cells)]
 
-def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, path=None, target=None):
+def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, path=None, target=None, hardware=None):
     "Accuracy against minutes per run for the cells of one leaderboard cell; saves `path` (default out/frontier_<dataset>_<size>_<epochs>.png)."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    cells = cell_stats(out, dataset, size, epochs)
+    cells = cell_stats(out, dataset, size, epochs, hardware)   # compare minutes on one kind of machine only
     if not cells: raise ValueError(f"No runs of {dataset} {size} px / {epochs} epochs in {Path(out)/'runs.csv'}.")
     front = {c['key'] for c in frontier(cells)}
     fig, ax = plt.subplots(figsize=(8, 4.5))
