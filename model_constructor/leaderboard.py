@@ -234,7 +234,7 @@ def check_recipe(recipe:dict) -> dict:
     _number(r, 'lr', 0, lo_open=True); _number(r, 'wd', 0); _number(r, 'eps', 0, lo_open=True)
     _number(r, 'mom', 0, 1, hi_open=True); _number(r, 'sqr_mom', 0, 1, hi_open=True); _number(r, 'pct_start', 0, 1)
     _number(r, 'mixup', 0); _number(r, 'clip', 0, lo_open=True, none_ok=True)
-    _choice(r, 'opt', OPTS.names()[1:] if OPTS.names()[0] == 'none' else [n for n in OPTS.names() if n != 'none'])
+    _choice(r, 'opt', [n for n in OPTS.names() if n != 'none'])
     _choice(r, 'loss', [n for n in LOSSES.names() if n != 'none']); _choice(r, 'schedule', SCHEDULES)
     _choice(r, 'precision', ('auto', 'fp32', 'bf16', 'fp16')); _choice(r, 'release', ('auto', 160, 320, 'full'))
     _choice(r, 'dataset', _DATASETS)
@@ -509,7 +509,6 @@ def main(argv=None):
         n = int(os.environ.get('WORLD_SIZE', '1'))   # launched by torchrun: record how
         launch = f"torchrun --nnodes {n // int(os.environ.get('LOCAL_WORLD_SIZE', n))} --nproc_per_node {os.environ.get('LOCAL_WORLD_SIZE', n)} --no-python " if n > 1 else ''
         cmd = env + launch + 'mc-leaderboard ' + ' '.join(shlex.quote(x) for x in argv)
-        check_recipe(recipe)
     except (ValueError, TypeError) as e: p.error(str(e))   # usage, the problem, exit status 2 — before anything trains
     try: return run_leaderboard(recipe, model, runs, seed, out, cmd, seeds=seeds, workers=workers)
     except (ValueError, TypeError) as e:
