@@ -24,8 +24,8 @@ from fastai.vision.utils import verify_images
 from .layers import Registry, UnknownNameError
 
 # %% auto #0
-__all__ = ['AUGS', 'DATASETS', 'WNID_NAMES', 'to_rgb8', 'RGBImage', 'folder_dls', 'dataset_path', 'imagenette_dls', 'label_names',
-           'digits_path', 'digits_dls']
+__all__ = ['AUGS', 'DATASETS', 'WNID_NAMES', 'to_rgb8', 'RGBImage', 'holdout_splitter', 'folder_dls', 'dataset_path',
+           'imagenette_dls', 'label_names', 'digits_path', 'digits_dls']
 
 # %% ../nbs/11_data.ipynb #c220c944
 AUGS = Registry('augmentation preset')
@@ -87,13 +87,25 @@ class RGBImage(PILImage):
             with Image.open(fn) as im: return cls(to_rgb8(im))
         return super().create(fn, **kwargs)
 
+def holdout_splitter(base, frac:float, seed:int=0):
+    "A splitter that keeps only `base`'s training items and carves a seeded fraction `frac` of them out as the validation set (the base's validation items are not used at all)."
+    if not 0 < frac < 1: raise ValueError(f"holdout must be a fraction in (0, 1) of the training set, got {frac!r}.")
+    def _split(items):
+        tr = np.asarray(base(items)[0])
+        idx = np.random.default_rng(seed).permutation(len(tr))
+        n = max(1, int(round(frac * len(tr))))
+        if n >= len(tr): raise ValueError(f"holdout={frac} leaves no training images out of {len(tr)}.")
+        return sorted(tr[idx[n:]].tolist()), sorted(tr[idx[:n]].tolist())
+    return _split
+
 def folder_dls(path, size:int=128, bs:int=64, valid:str|float='val', seed:int=0, aug='leaderboard', max_per_class:int|None=None,
-               verify:bool=True, num_workers:int|None=None, device=None, **kwargs):
-    "fastai `DataLoaders` from a folder of class folders (`valid`: a folder name, or a fraction for a seeded random split)."
+               verify:bool=True, num_workers:int|None=None, device=None, holdout:float|None=None, holdout_seed:int=0, **kwargs):
+    "fastai `DataLoaders` from a folder of class folders (`valid`: a folder name, or a fraction for a seeded random split; `holdout`: validate on a seeded fraction of the training set instead)."
     path = Path(path).expanduser()
     item, batch = AUGS.get(aug)(size)
     files = _scan(path, valid, max_per_class, verify)
     splitter = GrandparentSplitter('train', valid) if isinstance(valid, str) else RandomSplitter(valid, seed=seed)
+    if holdout is not None: splitter = holdout_splitter(splitter, holdout, holdout_seed)
     dblock = DataBlock(blocks=(ImageBlock(RGBImage), CategoryBlock), get_items=lambda _: files, get_y=parent_label, splitter=splitter,
                        item_tfms=item, batch_tfms=[*batch, Normalize.from_stats(*imagenet_stats)])
     if num_workers is None: num_workers = min(8, os.cpu_count() or 1)

@@ -41,7 +41,7 @@ RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
 
 # %% ../nbs/14_leaderboard.ipynb #292f2eb5
 FIELDS = ['key', 'dataset', 'size', 'epochs', 'arch', 'seed', 'accuracy', 'top5', 'train_time_s', 'images_per_s',
-          'precision', 'hardware', 'versions', 'git_commit', 'finished_at', 'config', 'command']
+          'precision', 'hardware', 'versions', 'git_commit', 'finished_at', 'config', 'command', 'history']
 
 def _umask_mode(mode:int=0o666) -> int:
     m = os.umask(0); os.umask(m)
@@ -116,11 +116,12 @@ def _alive(pid:int) -> bool:
 # %% ../nbs/14_leaderboard.ipynb #65b730c0
 RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mom=0.95, sqr_mom=0.99, eps=1e-6, opt='ranger',
               loss='ls', schedule='flat_cos', pct_start=0.72, mixup=0., clip=1.0, precision='auto', aug='leaderboard',
-              release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False)
+              release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False, holdout=None)
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 _ADDED_FIELDS = dict(dw_mult=1, stem_conv=None)   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
+_ADDED_RECIPE = dict(holdout=None)                 # the same for recipe fields
 
 RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them
     'woof128_dw6': dict(arch='dw6_resnet', dataset='imagewoof', size=128, epochs=5, bs=16, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
@@ -131,7 +132,7 @@ RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrid
 
 def cell_key(recipe:dict, model_cfg:dict) -> str:
     "Hash of everything that defines a leaderboard cell's configuration (not the seed; the data path only for a `folder` dataset)."
-    d = {k: v for k, v in recipe.items() if k not in ('data', 'compile')}   # whether it is compiled: not what is trained
+    d = {k: v for k, v in recipe.items() if k not in ('data', 'compile') and not (k in _ADDED_RECIPE and v == _ADDED_RECIPE[k])}   # whether it is compiled: not what is trained
     if recipe.get('dataset') == 'folder': d['data'] = str(Path(recipe['data']).expanduser().resolve())   # the folder *is* the dataset
     m = {k: v for k, v in model_cfg.items() if k != 'n_out' and not (k in _ADDED_FIELDS and v == _ADDED_FIELDS[k])}   # the class count follows from the dataset
     return hashlib.sha1(json.dumps(dict(recipe=d, model=m), sort_keys=True, default=str).encode()).hexdigest()[:12]
@@ -155,10 +156,16 @@ def git_commit() -> str:
 def make_dls(r:dict, seed:int):
     from model_constructor.data import digits_dls, imagenette_dls
     size = _size(r)
-    if r['dataset'] == 'digits': return digits_dls(size=size, bs=r['bs'], seed=0, aug='resize' if r['aug'] == 'leaderboard' else r['aug'], max_per_class=r['max_per_class'])
-    return imagenette_dls(r['dataset'], size=size, bs=r['bs'], release=r['release'], data=r['data'], aug=r['aug'], max_per_class=r['max_per_class'])
+    ho = dict(holdout=r.get('holdout'), holdout_seed=0)   # the hold-out split is the same for every seed and trial: only the data changes the score
+    if r['dataset'] == 'digits': return digits_dls(size=size, bs=r['bs'], seed=0, aug='resize' if r['aug'] == 'leaderboard' else r['aug'], max_per_class=r['max_per_class'], **ho)
+    return imagenette_dls(r['dataset'], size=size, bs=r['bs'], release=r['release'], data=r['data'], aug=r['aug'], max_per_class=r['max_per_class'], **ho)
 
 def build_model(r:dict, model:dict, n_out:int):
+    "The network of `r['arch']` with `model`'s overrides; a preset whose layers are sized by `img_size` (a dense head after a flatten) gets the recipe's image size."
+    from model_constructor.constructor import Config
+    cfg = MODELS.get(r['arch'])
+    if isinstance(cfg, Config) and getattr(cfg, 'img_size', None) is not None and not isinstance(cfg, ModelConstructor) and 'img_size' not in model:
+        model = {**model, 'img_size': _size(r)}
     return create_model(r['arch'], **{'n_out': n_out, **model})
 
 def plot_run(learn, path:Path):
@@ -174,8 +181,8 @@ def plot_run(learn, path:Path):
     b.plot(range(1, len(rec.values) + 1), [v[2] for v in rec.values], 'o-'); b.set_xlabel('epoch'); b.set_ylabel('accuracy')
     fig.suptitle(path.stem); fig.tight_layout(); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=80); plt.close(fig)
 
-def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', command:str='') -> dict:
-    "Train one seeded run of `recipe` (see `RECIPE`) with model config overrides `model`; returns the runs.csv row."
+def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', command:str='', cbs=None, plot:bool=True) -> dict:
+    "Train one seeded run of `recipe` (see `RECIPE`) with model config overrides `model` (and extra fastai callbacks `cbs`); returns the runs.csv row."
     from fastai.torch_core import set_seed
     from model_constructor.learner import mc_learner, fit_recipe
     from model_constructor.distributed import distributed, is_main_process, world_note
@@ -188,11 +195,12 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     learn = mc_learner(dls, net, loss=r['loss'], opt=r['opt'], lr=r['lr'], wd=r['wd'], mom=r['mom'], sqr_mom=r['sqr_mom'], eps=r['eps'],
                        mixup=r['mixup'], clip=r['clip'], precision=r['precision'], compile=r['compile'])
     t0 = time.time()
-    with distributed(learn): fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'])
+    with distributed(learn): fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
     secs = time.time() - t0
     names = ['train_loss', 'valid_loss'] + [m.name for m in learn.metrics]
     last = dict(zip(names, learn.recorder.values[-1] if len(learn.recorder.values[-1]) == len(names) else [None, *learn.recorder.values[-1]]))
-    if is_main_process():
+    hist = [dict(zip(names, [round(float(x), 5) for x in v])) for v in learn.recorder.values if len(v) == len(names)]
+    if is_main_process() and plot:
         try: plot_run(learn, Path(out)/'plots'/f'{key}_seed{seed}.png')
         except Exception as e: warnings.warn(f"The plot of seed {seed} could not be saved ({type(e).__name__}: {e}); the run's row is kept.")
     prec = next((type(c).__name__ for c in learn.cbs if type(c).__name__ in ('CPUAutocast', 'MixedPrecision')), 'fp32')
@@ -200,7 +208,8 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
                 accuracy=round(float(last['accuracy']), 5), top5=round(float(last[names[3]]), 5), train_time_s=round(secs, 1),
                 images_per_s=round(len(dls.train_ds) * r['epochs'] / secs, 1), precision=prec, hardware=machine() + world_note(), versions=versions(),
                 git_commit=git_commit(), finished_at=datetime.now(timezone.utc).isoformat(timespec='seconds'),
-                config=json.dumps(dict(recipe={k: v for k, v in r.items()}, model=cfg), sort_keys=True, default=str), command=command)
+                config=json.dumps(dict(recipe={k: v for k, v in r.items()}, model=cfg), sort_keys=True, default=str), command=command,
+                history=json.dumps(hist))
 
 # %% ../nbs/14_leaderboard.ipynb #a5a7d90a
 _DATASETS = ('digits', 'folder', 'imagewoof', 'imagenette')
@@ -233,7 +242,7 @@ def check_recipe(recipe:dict) -> dict:
     _number(r, 'size', 1, integer=True, none_ok=True); _number(r, 'max_per_class', 1, integer=True, none_ok=True)
     _number(r, 'lr', 0, lo_open=True); _number(r, 'wd', 0); _number(r, 'eps', 0, lo_open=True)
     _number(r, 'mom', 0, 1, hi_open=True); _number(r, 'sqr_mom', 0, 1, hi_open=True); _number(r, 'pct_start', 0, 1)
-    _number(r, 'mixup', 0); _number(r, 'clip', 0, lo_open=True, none_ok=True)
+    _number(r, 'mixup', 0); _number(r, 'clip', 0, lo_open=True, none_ok=True); _number(r, 'holdout', 0, 1, lo_open=True, hi_open=True, none_ok=True)
     _choice(r, 'opt', [n for n in OPTS.names() if n != 'none'])
     _choice(r, 'loss', [n for n in LOSSES.names() if n != 'none']); _choice(r, 'schedule', SCHEDULES)
     _choice(r, 'precision', ('auto', 'fp32', 'bf16', 'fp16')); _choice(r, 'release', ('auto', 160, 320, 'full'))
@@ -287,8 +296,9 @@ def _summary(cfg_json:str) -> str:
     dflt = ModelConstructor().to_dict()
     diff = {k: v for k, v in m.items() if k != 'name' and k in dflt and v != dflt[k] and k not in ('n_out',)}
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
+    ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
     return f"`{r['arch']}` {', '.join(f'{k}={v}' for k, v in diff.items() if k in ('conv', 'mid_conv', 'act', 'norm', 'sa', 'se', 'groups', 'group_width', 'widths', 'stem_pool', 'id_pool', 'resnet_trick'))}; " + \
-           ', '.join(f'{k}={v}' for k, v in rec.items())
+           ', '.join(f'{k}={v}' for k, v in rec.items()) + ho
 
 _PREC = {'CPUAutocast': 'bf16 autocast + channels-last (CPU)', 'MixedPrecision': 'mixed precision (GPU)', 'fp32': 'fp32'}
 
@@ -307,7 +317,7 @@ def write_table(out='leaderboard') -> str:
         acc = [100 * float(r['accuracy']) for r in rs]
         sd = statistics.stdev(acc) if len(acc) > 1 else 0.
         r0 = rs[0]
-        rec = RECORDS.get((r0['dataset'], int(r0['size']), int(r0['epochs'])))
+        rec = None if json.loads(r0['config'])['recipe'].get('holdout') else RECORDS.get((r0['dataset'], int(r0['size']), int(r0['epochs'])))
         lines.append(f"| {r0['dataset']} | {r0['size']} | {r0['epochs']} | {_summary(r0['config'])} | {statistics.mean(acc):.2f} ± {sd:.2f} | {len(acc)} | "
                      f"{f'{rec[0]:.2f}' if rec else '—'} | {statistics.mean(100 * float(r['top5']) for r in rs):.2f} | "
                      f"{statistics.mean(float(r['train_time_s']) for r in rs):.0f} | {statistics.mean(float(r['images_per_s']) for r in rs):.0f} | {_PREC.get(r0['precision'], r0['precision'])} | {r0['hardware']} |")
@@ -327,7 +337,7 @@ def cell_stats(out='leaderboard', dataset=None, size=None, epochs=None, hardware
     cells = {}
     for r in RunsFile(Path(out)/'runs.csv').rows():
         if (dataset is None or r['dataset'] == dataset) and (size is None or int(r['size']) == size) and (epochs is None or int(r['epochs']) == epochs) \
-           and (hardware is None or hardware in r['hardware']):
+           and (hardware is None or hardware in r['hardware']) and not json.loads(r['config'])['recipe'].get('holdout'):   # hold-out runs (sweeps) are not leaderboard cells
             cells.setdefault(r['key'], []).append(r)
     res = []
     for k, rs in cells.items():
@@ -452,20 +462,31 @@ def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 12
                 release:str='auto', # dataset release: auto, 160, 320, full
                 data:str=None, # path of an existing dataset copy (skips untar_data)
                 max_per_class:int=None, # class-balanced slice of the data (quick checks)
+                holdout:float=None, # validate on this seeded fraction of the training set instead of the official validation set (what a search selects on)
                 out:str='leaderboard', # folder of runs.csv, README.md and plots/
                 workers:int=1, # parallel processes (one per GPU)
                ):
     "Train an Imagewoof/Imagenette leaderboard cell (or the embedded digits) N times and keep every run."
     ...
 
+def _config_fields() -> dict:
+    "Every config field a preset of `MODELS` can take (ModelConstructor's first, then those of other config classes such as the 5-conv CNN's): name -> (class, docment)."
+    from model_constructor.constructor import Config
+    res = {}
+    classes = [ModelConstructor] + sorted({type(c) for c in (MODELS.get(n) for n in MODELS.names()) if isinstance(c, Config)} - {ModelConstructor}, key=lambda c: c.__name__)
+    for cls in classes:
+        for k, v in docments(cls, full=True).items():
+            if k not in ('name', 'n_out', 'in_chans', 'return') and k not in res and k in {f.name for f in dataclasses.fields(cls)}: res[k] = (cls, v)
+    return res
+
 def parser():
-    "`anno_parser` of the recipe options, plus one option per `ModelConstructor` field (help from its comments)."
+    "`anno_parser` of the recipe options, plus one option per config field of the presets (help from its comments)."
     p = anno_parser(_recipe_cli, prog='mc-leaderboard')
     g = p.add_argument_group('model config (overrides the --arch preset; lists and dicts as JSON)')
-    for k, v in docments(ModelConstructor, full=True).items():
-        if k in ('name', 'n_out', 'in_chans', 'return'): continue
+    for k, (cls, v) in _config_fields().items():
+        owner = '' if cls is ModelConstructor else f" ({cls.__name__} presets)"
         g.add_argument(f"--{k.replace('_', '-')}", dest=f'model_{k}', default=None, metavar=str(v['anno']).replace("'", ''),
-                       help=f"{v['docment'] or k} (default: from the preset; ModelConstructor default {v['default']!r})")
+                       help=f"{v['docment'] or k}{owner} (default: from the preset; {cls.__name__} default {v['default']!r})")
     return p
 
 def _value(s):
@@ -476,7 +497,8 @@ _TRUE, _FALSE = ('true', 'yes', 'y', 'on', '1'), ('false', 'no', 'n', 'off', '0'
 
 def _model_value(field:str, s:str):
     "A `--field value` of the model config: JSON (lists, numbers, null), with booleans spelled any usual way for bool fields."
-    ann = str(next(f.type for f in dataclasses.fields(ModelConstructor) if f.name == field)).replace(' ', '').split('|')
+    cls = _config_fields()[field][0]
+    ann = str(next(f.type for f in dataclasses.fields(cls) if f.name == field)).replace(' ', '').split('|')
     if 'bool' in ann and isinstance(s, str) and s.strip().lower() in _TRUE + _FALSE:
         if 'int' not in ann or not s.strip().isdigit(): return s.strip().lower() in _TRUE   # --sa 0 is stage 0; --sa false is off
     v = _value(s)

@@ -160,13 +160,13 @@ class CNNConstructor(Config):
     in_chans: int = 3
     n_out: int = 10
     img_size: int = 224
-    filters: object = 'equal64'         # a pattern name or a list of ints
-    kernels: object = 'constant3'
+    filters: object = 'equal64'         # filters per conv block: a pattern name (equal16/32/64, doubling16/32, halving256) or a list of 5 ints
+    kernels: object = 'constant3'       # kernel size per conv block: a pattern name (constant3/5/7, increasing, decreasing) or a list of 5 ints
     act: object = 'relu'
-    dense: int = 2048
-    batchnorm: bool = False
-    dropout: float = 0.
-    padding: str = 'valid'              # 'valid' (the seed) | 'same'
+    dense: int = 2048                   # units of the dense layer before the output
+    batchnorm: bool = False             # batch norm after each conv and the dense layer
+    dropout: float = 0.                 # dropout before the output layer
+    padding: str = 'valid'              # 'valid' (no padding: maps shrink by k-1 per conv, as in the original network) or 'same'
     _components = dict(act=ACTS)
 
     def __post_init__(self):
