@@ -61,7 +61,7 @@ def cases(dev):
         mf = TwistConv(64, 64, groups=2, permute='cycle', fuse=True).to(dev); mf.load_state_dict(m.state_dict())
         x = torch.randn(B, 64, 32, 32, device=dev, requires_grad=True)
         def step(f): return lambda: f().sum().backward()
-        return {'fast (factored, grouped)': step(lambda: m(x)), 'seed (3 dense-kernel convs)': step(lambda: twist_reference(m, x)),
+        return {'fast (factored, grouped)': step(lambda: m(x)), 'forum layer (3 dense-kernel convs)': step(lambda: twist_reference(m, x)),
                 'fast, fuse=True (torch.compile)': step(lambda: mf(x))}
 
     def twist_bf16():   # how this project trains on CPU: bf16 autocast, channels-last input; both sides under the same autocast
@@ -176,8 +176,8 @@ def main():
     print('\nTargets (cpu):')
     tw, ts = r['cpu/twist']['ms'], r['cpu/twist_seed']['ms']
     print(f"  Twist fast path {tw['reference (3 convs)'] / tw['fast (factored)']:.2f}x faster than three convs (target >= 2); "
-          f"{ts['seed (3 dense-kernel convs)'] / ts['fast (factored, grouped)']:.2f}x faster than the seed's own layer (groups=2, permuted); "
-          f"with fuse=True {tw['reference (3 convs)'] / tw['fast, fuse=True (torch.compile)']:.2f}x and {ts['seed (3 dense-kernel convs)'] / ts['fast, fuse=True (torch.compile)']:.2f}x")
+          f"{ts['forum layer (3 dense-kernel convs)'] / ts['fast (factored, grouped)']:.2f}x faster than the forum thread's own layer (groups=2, permuted); "
+          f"with fuse=True {tw['reference (3 convs)'] / tw['fast, fuse=True (torch.compile)']:.2f}x and {ts['forum layer (3 dense-kernel convs)'] / ts['fast, fuse=True (torch.compile)']:.2f}x")
     print(f"    ceiling of the factorisation here: the reference / its convolutions alone = {tw['reference (3 convs)'] / tw['floor: its convs alone']:.2f}x "
           f"(the most the factored step can reach in this run unless its convolutions themselves get faster)")
     tb = r['cpu/twist_bf16']['ms']

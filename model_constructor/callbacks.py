@@ -1,4 +1,4 @@
-"""Gradient clipping on by default, and a stop that names the step when the loss or the gradients stop being finite — the seed-000 failure of involution networks, made loud and harmless.
+"""Gradient clipping on by default, and a stop that names the step when the loss or the gradients stop being finite — how involution networks fail when activations blow up, made loud and harmless.
 
 Docs: https://model-constructor.github.io/model_constructor/guards.html.md"""
 

@@ -1,4 +1,4 @@
-"""DataLoaders the way the Imagenette/Imagewoof leaderboard trains, any train/valid folder dataset with the seeds' augmentation presets, and an embedded default that needs no download: scikit-learn's handwritten digits.
+"""DataLoaders the way the Imagenette/Imagewoof leaderboard trains, any train/valid folder dataset with named augmentation presets, and an embedded default that needs no download: scikit-learn's handwritten digits.
 
 Docs: https://model-constructor.github.io/model_constructor/data.html.md"""
 

@@ -24,6 +24,7 @@ def _from_array(a:np.ndarray, bgr:bool) -> torch.Tensor:
         raise ValueError(f"load_image: an array must be HxW, HxWx1, HxWx3 or HxWx4 (OpenCV/PIL layout); got shape {a.shape}.")
     if a.shape[-1] == 4: a = a[..., :3]
     if bgr and a.shape[-1] == 3: a = a[..., ::-1]
+    if not a.flags.writeable: a = a.copy()   # e.g. np.asarray of a PIL image: torch warns on read-only memory
     if a.dtype == np.uint8: t = torch.from_numpy(np.ascontiguousarray(a)).float() / 255
     elif np.issubdtype(a.dtype, np.floating):
         t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))

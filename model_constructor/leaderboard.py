@@ -21,7 +21,8 @@ from .zoo import create_model, MODELS
 # %% auto #0
 __all__ = ['RECORDS', 'FIELDS', 'RECIPE', 'RECIPES', 'atomic_write', 'RunsFile', 'cell_key', 'machine', 'versions', 'git_commit',
            'make_dls', 'build_model', 'plot_run', 'train_run', 'check_recipe', 'check_seeds', 'check_out',
-           'write_table', 'cell_stats', 'frontier', 'plot_frontier', 'run_leaderboard', 'parser', 'main', 'cli']
+           'write_table', 'cell_stats', 'frontier', 'plot_frontier', 'mean_ci', 'compare', 'run_leaderboard', 'parser',
+           'main', 'cli']
 
 # %% ../nbs/14_leaderboard.ipynb #dfef2c7d
 RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
@@ -300,6 +301,10 @@ def _summary(cfg_json:str) -> str:
     return f"`{r['arch']}` {', '.join(f'{k}={v}' for k, v in diff.items() if k in ('conv', 'mid_conv', 'act', 'norm', 'sa', 'se', 'groups', 'group_width', 'widths', 'stem_pool', 'id_pool', 'resnet_trick'))}; " + \
            ', '.join(f'{k}={v}' for k, v in rec.items()) + ho
 
+def _ci(acc):
+    m, h = mean_ci(acc)
+    return '—' if math.isnan(h) else f"{m - h:.2f} – {m + h:.2f}"
+
 _PREC = {'CPUAutocast': 'bf16 autocast + channels-last (CPU)', 'MixedPrecision': 'mixed precision (GPU)', 'fp32': 'fp32'}
 
 def write_table(out='leaderboard') -> str:
@@ -311,14 +316,14 @@ def write_table(out='leaderboard') -> str:
              'library versions, git commit and command). Top-1 accuracy (%) on the validation set after the last epoch; '
              'mean ± sample standard deviation over n seeded runs; the published record is the leaderboard\'s best for that '
              'dataset, size and epochs (random init, 5-run means where the leaderboard says so).', '',
-             '| dataset | px | epochs | configuration | top-1 % (mean ± std) | n | record % | top-5 % | s / run | img/s | precision | hardware |',
-             '|---|---|---|---|---|---|---|---|---|---|---|---|']
+             '| dataset | px | epochs | configuration | top-1 % (mean ± std) | 95 % CI | n | record % | top-5 % | s / run | img/s | precision | hardware |',
+             '|---|---|---|---|---|---|---|---|---|---|---|---|---|']
     for key, rs in sorted(cells.items(), key=lambda kv: (kv[1][0]['dataset'], int(kv[1][0]['size']), int(kv[1][0]['epochs']), kv[0])):
         acc = [100 * float(r['accuracy']) for r in rs]
         sd = statistics.stdev(acc) if len(acc) > 1 else 0.
         r0 = rs[0]
         rec = None if json.loads(r0['config'])['recipe'].get('holdout') else RECORDS.get((r0['dataset'], int(r0['size']), int(r0['epochs'])))
-        lines.append(f"| {r0['dataset']} | {r0['size']} | {r0['epochs']} | {_summary(r0['config'])} | {statistics.mean(acc):.2f} ± {sd:.2f} | {len(acc)} | "
+        lines.append(f"| {r0['dataset']} | {r0['size']} | {r0['epochs']} | {_summary(r0['config'])} | {statistics.mean(acc):.2f} ± {sd:.2f} | {_ci(acc)} | {len(acc)} | "
                      f"{f'{rec[0]:.2f}' if rec else '—'} | {statistics.mean(100 * float(r['top5']) for r in rs):.2f} | "
                      f"{statistics.mean(float(r['train_time_s']) for r in rs):.0f} | {statistics.mean(float(r['images_per_s']) for r in rs):.0f} | {_PREC.get(r0['precision'], r0['precision'])} | {r0['hardware']} |")
     lines += ['', '## Commands and versions', '']
@@ -371,6 +376,33 @@ def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, pa
     path = Path(path) if path else Path(out)/f'frontier_{dataset}_{size}_{epochs}.png'
     fig.savefig(path, dpi=100); plt.close(fig)
     return path
+
+# %% ../nbs/14_leaderboard.ipynb #b9e4b37f
+def mean_ci(xs, level:float=0.95) -> tuple:
+    "Mean and the half-width of its `level` confidence interval (Student's t, n - 1 degrees of freedom); half-width nan for n < 2."
+    from scipy import stats
+    xs = [float(x) for x in xs]
+    if not xs: raise ValueError("mean_ci: no values.")
+    m = statistics.mean(xs)
+    if len(xs) < 2: return m, float('nan')
+    return m, float(stats.t.ppf(0.5 + level / 2, len(xs) - 1) * statistics.stdev(xs) / math.sqrt(len(xs)))
+
+def compare(a, b, level:float=0.95, n_boot:int=10000, seed:int=0) -> dict:
+    "Difference mean(a) - mean(b) of two cells' accuracies: Welch's t-test (t, df, p), its `level` interval, and a percentile-bootstrap interval."
+    from scipy import stats
+    import numpy as np
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2 or len(b) < 2: raise ValueError(f"compare needs at least 2 runs per cell (got {len(a)} and {len(b)}); run more seeds.")
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    diff, se = a.mean() - b.mean(), math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if se > 0 else float(len(a) + len(b) - 2)
+    t = diff / se if se > 0 else (0. if diff == 0 else math.copysign(math.inf, diff))
+    p = float(2 * stats.t.sf(abs(t), df)) if se > 0 else (1. if diff == 0 else 0.)
+    h = float(stats.t.ppf(0.5 + level / 2, df) * se)
+    rng = np.random.default_rng(seed)
+    boots = rng.choice(a, (n_boot, len(a))).mean(1) - rng.choice(b, (n_boot, len(b))).mean(1)
+    lo, hi = np.quantile(boots, [0.5 - level / 2, 0.5 + level / 2])
+    return dict(diff=float(diff), t=float(t), df=float(df), p=p, ci=(float(diff - h), float(diff + h)), boot_ci=(float(lo), float(hi)), n=(len(a), len(b)))
 
 # %% ../nbs/14_leaderboard.ipynb #5fffe6b6
 def _probe(r, model):

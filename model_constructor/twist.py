@@ -139,7 +139,7 @@ CONVS.register('twist', TwistConv, aliases=('conv_twist', 'convtwist'))
 from .groups import dense_group_kernel
 
 def twist_reference(m:TwistConv, x:torch.Tensor) -> torch.Tensor:
-    "The literal formula: three `F.conv2d` calls per step, permutation as the seed's dense block-sparse kernel (tests, benchmarks)."
+    "The literal formula: three `F.conv2d` calls per step, permutation as the forum thread's dense block-sparse kernel (tests, benchmarks)."
     kx, ky = twist_kernels(m.coeff_x, m.coeff_y)
     d = m.dilation[0]
     def conv(z, k):

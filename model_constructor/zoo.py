@@ -1,4 +1,4 @@
-"""Presets as names and as functions: fastai's xresnets (equal to fastai, weights and all), torchvision's ResNets, xresnext/SE variants, and the seeds' own networks — the CIFAR ResNet 6n+2 and the configurable 5-conv CNN.
+"""Presets as names and as functions: fastai's xresnets (equal to fastai, weights and all), torchvision's ResNets, xresnext/SE variants, and two classic small networks — the CIFAR ResNet 6n+2 and the configurable 5-conv CNN.
 
 Docs: https://model-constructor.github.io/model_constructor/zoo.html.md"""
 
