@@ -6,7 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/leaderboard.html.md"
 
 # %% ../nbs/14_leaderboard.ipynb #6b4d9468
 from __future__ import annotations
-import argparse, csv, dataclasses, fcntl, hashlib, io, json, math, os, platform, shlex, socket, statistics, subprocess, sys, tempfile, time, warnings
+import argparse, csv, dataclasses, fcntl, functools, hashlib, io, json, math, os, platform, shlex, socket, statistics, subprocess, sys, tempfile, time, warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -501,6 +501,7 @@ def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 12
     "Train an Imagewoof/Imagenette leaderboard cell (or the embedded digits) N times and keep every run."
     ...
 
+@functools.cache
 def _config_fields() -> dict:
     "Every config field a preset of `MODELS` can take (ModelConstructor's first, then those of other config classes such as the 5-conv CNN's): name -> (class, docment)."
     from model_constructor.constructor import Config
