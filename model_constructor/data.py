@@ -24,8 +24,8 @@ from fastai.vision.utils import verify_images
 from .layers import Registry, UnknownNameError
 
 # %% auto #0
-__all__ = ['AUGS', 'DATASETS', 'WNID_NAMES', 'to_rgb8', 'RGBImage', 'holdout_splitter', 'folder_dls', 'dataset_path',
-           'imagenette_dls', 'label_names', 'digits_path', 'digits_dls']
+__all__ = ['AUGS', 'DATASETS', 'WNID_NAMES', 'pick_classes', 'to_rgb8', 'RGBImage', 'holdout_splitter', 'folder_dls',
+           'dataset_path', 'imagenette_dls', 'label_names', 'digits_path', 'digits_dls']
 
 # %% ../nbs/11_data.ipynb #c220c944
 AUGS = Registry('augmentation preset')
@@ -44,14 +44,31 @@ def _aug_fastai(size): return [Resize(size)], aug_transforms()
 # %% ../nbs/11_data.ipynb #6bf8b797
 def _log(msg): warnings.warn(msg, stacklevel=3)
 
-def _scan(path:Path, valid, max_per_class:int|None, verify:bool):
+def pick_classes(classes, available) -> list:
+    "The class folders `classes` names, from `available` folder names; each by its folder name or its shown name ('beagle' for n02088364), case-insensitively."
+    if isinstance(classes, str): classes = [classes]
+    if not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes):
+        raise ValueError(f"classes must be a list of class names, e.g. ['beagle', 'Samoyed']; got {classes!r}.")
+    by = {}
+    for a in available: by[a.lower()] = a; by[WNID_NAMES.get(a, a).lower()] = a
+    unknown = [c for c in classes if c.lower() not in by]
+    if unknown:
+        shown = ', '.join(f"{WNID_NAMES[a]} ({a})" if a in WNID_NAMES else a for a in sorted(available))
+        raise ValueError(f"Unknown class(es) {', '.join(map(repr, unknown))}; this dataset's classes: {shown}.")
+    got = [by[c.lower()] for c in classes]
+    if len(set(got)) < len(got): raise ValueError(f"classes names a class twice: {classes}.")
+    if len(got) < 2: raise ValueError(f"classes must name at least 2 classes (a classifier needs two), got {classes}.")
+    return sorted(got)
+
+def _scan(path:Path, valid, max_per_class:int|None, verify:bool, classes=None):
     if not path.exists(): raise FileNotFoundError(f"Dataset folder {path} does not exist. Pass data=PATH to an existing copy, or download it (fastai's untar_data).")
     roots = [path/'train', path/valid] if isinstance(valid, str) else [path]
     for r in roots:
         if not r.is_dir(): raise FileNotFoundError(f"Expected {r} for valid={valid!r} (layout: {'path/train/<class>, path/' + valid + '/<class>' if isinstance(valid, str) else 'path/<class>'}); found: {sorted(p.name for p in path.iterdir())[:10]}.")
     files = []
+    keep = None if classes is None else set(pick_classes(classes, sorted(d.name for d in roots[0].iterdir() if d.is_dir())))
     for r in roots:
-        for c in sorted(d for d in r.iterdir() if d.is_dir()):
+        for c in sorted(d for d in r.iterdir() if d.is_dir() and (keep is None or d.name in keep)):
             fs = sorted(get_image_files(c))
             if not fs: _log(f"Skipping empty class folder {c}."); continue
             files += fs[:max_per_class] if max_per_class else fs
@@ -99,11 +116,12 @@ def holdout_splitter(base, frac:float, seed:int=0):
     return _split
 
 def folder_dls(path, size:int=128, bs:int=64, valid:str|float='val', seed:int=0, aug='leaderboard', max_per_class:int|None=None,
-               verify:bool=True, num_workers:int|None=None, device=None, holdout:float|None=None, holdout_seed:int=0, **kwargs):
-    "fastai `DataLoaders` from a folder of class folders (`valid`: a folder name, or a fraction for a seeded random split; `holdout`: validate on a seeded fraction of the training set instead)."
+               verify:bool=True, num_workers:int|None=None, device=None, holdout:float|None=None, holdout_seed:int=0,
+               classes=None, **kwargs):
+    "fastai `DataLoaders` from a folder of class folders (`valid`: a folder name, or a fraction for a seeded random split; `holdout`: validate on a seeded fraction of the training set instead; `classes`: only these class folders)."
     path = Path(path).expanduser()
     item, batch = AUGS.get(aug)(size)
-    files = _scan(path, valid, max_per_class, verify)
+    files = _scan(path, valid, max_per_class, verify, classes)
     splitter = GrandparentSplitter('train', valid) if isinstance(valid, str) else RandomSplitter(valid, seed=seed)
     if holdout is not None: splitter = holdout_splitter(splitter, holdout, holdout_seed)
     dblock = DataBlock(blocks=(ImageBlock(RGBImage), CategoryBlock), get_items=lambda _: files, get_y=parent_label, splitter=splitter,

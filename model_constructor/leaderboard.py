@@ -19,10 +19,10 @@ from .constructor import ModelConstructor
 from .zoo import create_model, MODELS
 
 # %% auto #0
-__all__ = ['RECORDS', 'FIELDS', 'RECIPE', 'RECIPES', 'atomic_write', 'RunsFile', 'cell_key', 'machine', 'versions', 'git_commit',
-           'make_dls', 'build_model', 'plot_run', 'train_run', 'check_recipe', 'check_seeds', 'check_out',
-           'write_table', 'cell_stats', 'frontier', 'plot_frontier', 'mean_ci', 'compare', 'run_leaderboard', 'parser',
-           'main', 'cli']
+__all__ = ['RECORDS', 'FIELDS', 'RECIPE', 'RECIPES', 'atomic_write', 'RunsFile', 'weights_id', 'cell_key', 'machine', 'versions',
+           'git_commit', 'make_dls', 'build_model', 'plot_run', 'save_weights', 'train_run', 'check_recipe',
+           'check_seeds', 'check_out', 'write_table', 'cell_stats', 'frontier', 'plot_frontier', 'mean_ci', 'compare',
+           'overrides', 'differences', 'run_leaderboard', 'parser', 'parse_command', 'command_key', 'main', 'cli']
 
 # %% ../nbs/14_leaderboard.ipynb #dfef2c7d
 RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
@@ -117,12 +117,13 @@ def _alive(pid:int) -> bool:
 # %% ../nbs/14_leaderboard.ipynb #65b730c0
 RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mom=0.95, sqr_mom=0.99, eps=1e-6, opt='ranger',
               loss='ls', schedule='flat_cos', pct_start=0.72, mixup=0., clip=1.0, precision='auto', aug='leaderboard',
-              release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False, holdout=None)
+              release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False, holdout=None,
+              classes=None, pretrained=None, finetune=None, finetune_k=2, save_model=False)
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 _ADDED_FIELDS = dict(dw_mult=1, stem_conv=None)   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
-_ADDED_RECIPE = dict(holdout=None)                 # the same for recipe fields
+_ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2)   # the same for recipe fields
 
 RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them
     'woof128_dw6': dict(arch='dw6_resnet', dataset='imagewoof', size=128, epochs=5, bs=16, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
@@ -131,9 +132,18 @@ RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrid
                         opt='ranger', schedule='flat_cos', pct_start=0.72, wd=1e-2, loss='ls', mixup=0.),
 }
 
+def weights_id(path) -> str:
+    "A weights file by its content: 'sha256:' and the first 16 hex digits (two copies of the same weights are the same starting point)."
+    h = hashlib.sha256()
+    with open(Path(path).expanduser(), 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return 'sha256:' + h.hexdigest()[:16]
+
 def cell_key(recipe:dict, model_cfg:dict) -> str:
     "Hash of everything that defines a leaderboard cell's configuration (not the seed; the data path only for a `folder` dataset)."
-    d = {k: v for k, v in recipe.items() if k not in ('data', 'compile') and not (k in _ADDED_RECIPE and v == _ADDED_RECIPE[k])}   # whether it is compiled: not what is trained
+    d = {k: v for k, v in recipe.items() if k not in ('data', 'compile', 'save_model') and not (k in _ADDED_RECIPE and v == _ADDED_RECIPE[k])}   # whether it is compiled or kept: not what is trained
+    if d.get('pretrained') not in (None, 'timm'): d['pretrained'] = weights_id(d['pretrained'])   # the weights, not where the file lies
+    if d.get('finetune') != 'last_k': d.pop('finetune_k', None)
     if recipe.get('dataset') == 'folder': d['data'] = str(Path(recipe['data']).expanduser().resolve())   # the folder *is* the dataset
     m = {k: v for k, v in model_cfg.items() if k != 'n_out' and not (k in _ADDED_FIELDS and v == _ADDED_FIELDS[k])}   # the class count follows from the dataset
     return hashlib.sha1(json.dumps(dict(recipe=d, model=m), sort_keys=True, default=str).encode()).hexdigest()[:12]
@@ -157,17 +167,22 @@ def git_commit() -> str:
 def make_dls(r:dict, seed:int):
     from model_constructor.data import digits_dls, imagenette_dls
     size = _size(r)
-    ho = dict(holdout=r.get('holdout'), holdout_seed=0)   # the hold-out split is the same for every seed and trial: only the data changes the score
+    ho = dict(holdout=r.get('holdout'), holdout_seed=0, classes=r.get('classes'))   # the hold-out split is the same for every seed and trial: only the data changes the score
     if r['dataset'] == 'digits': return digits_dls(size=size, bs=r['bs'], seed=0, aug='resize' if r['aug'] == 'leaderboard' else r['aug'], max_per_class=r['max_per_class'], **ho)
     return imagenette_dls(r['dataset'], size=size, bs=r['bs'], release=r['release'], data=r['data'], aug=r['aug'], max_per_class=r['max_per_class'], **ho)
 
 def build_model(r:dict, model:dict, n_out:int):
     "The network of `r['arch']` with `model`'s overrides; a preset whose layers are sized by `img_size` (a dense head after a flatten) gets the recipe's image size."
     from model_constructor.constructor import Config
+    w = r.get('pretrained')
+    if r['arch'].startswith('timm/'):   # timm's own loader: the hub for 'timm', a local file otherwise; a head of another size is left out
+        import timm
+        src = {} if w is None else dict(pretrained=True) if w == 'timm' else dict(pretrained=True, pretrained_cfg_overlay=dict(file=str(Path(w).expanduser())))
+        return timm.create_model(r['arch'][5:], num_classes=n_out, **src, **model)
     cfg = MODELS.get(r['arch'])
     if isinstance(cfg, Config) and getattr(cfg, 'img_size', None) is not None and not isinstance(cfg, ModelConstructor) and 'img_size' not in model:
         model = {**model, 'img_size': _size(r)}
-    return create_model(r['arch'], **{'n_out': n_out, **model})
+    return create_model(r['arch'], pretrained=w == 'timm', weights=None if w in (None, 'timm') else Path(w).expanduser(), **{'n_out': n_out, **model})
 
 def plot_run(learn, path:Path):
     "Loss (train, valid) and accuracy per epoch of a finished run, saved as PNG."
@@ -182,10 +197,20 @@ def plot_run(learn, path:Path):
     b.plot(range(1, len(rec.values) + 1), [v[2] for v in rec.values], 'o-'); b.set_xlabel('epoch'); b.set_ylabel('accuracy')
     fig.suptitle(path.stem); fig.tight_layout(); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=80); plt.close(fig)
 
+def save_weights(model, path):
+    "The model's state dict at `path`, written to a temporary file and renamed (a crash or a full disk never leaves half a file)."
+    path = Path(path); sd = {k: v.detach().cpu() for k, v in getattr(model, '_orig_mod', model).state_dict().items()}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name + '.')
+    os.close(fd)
+    try: torch.save(sd, tmp); os.chmod(tmp, _umask_mode()); os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+
 def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', command:str='', cbs=None, plot:bool=True) -> dict:
     "Train one seeded run of `recipe` (see `RECIPE`) with model config overrides `model` (and extra fastai callbacks `cbs`); returns the runs.csv row."
     from fastai.torch_core import set_seed
     from model_constructor.learner import mc_learner, fit_recipe
+    from model_constructor.finetune import fine_tune_strategy
     from model_constructor.distributed import distributed, is_main_process, world_note
     r, model = {**RECIPE, **recipe}, dict(model or {})
     set_seed(seed, reproducible=True)
@@ -195,9 +220,14 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     key = cell_key(r, cfg)
     learn = mc_learner(dls, net, loss=r['loss'], opt=r['opt'], lr=r['lr'], wd=r['wd'], mom=r['mom'], sqr_mom=r['sqr_mom'], eps=r['eps'],
                        mixup=r['mixup'], clip=r['clip'], precision=r['precision'], compile=r['compile'])
+    keep = Path(out)/'models'/f'{key}_seed{seed}.pth' if r.get('save_model') else None
+    if keep is not None and is_main_process(): keep.parent.mkdir(parents=True, exist_ok=True)   # a folder that cannot be made fails here, not after training
     t0 = time.time()
-    with distributed(learn): fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
+    with distributed(learn):
+        if r.get('finetune'): fine_tune_strategy(learn, r['finetune'], r['epochs'], r['lr'], k=r['finetune_k'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
+        else: fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
     secs = time.time() - t0
+    if keep is not None and is_main_process(): save_weights(learn.model, keep)
     names = ['train_loss', 'valid_loss'] + [m.name for m in learn.metrics]
     last = dict(zip(names, learn.recorder.values[-1] if len(learn.recorder.values[-1]) == len(names) else [None, *learn.recorder.values[-1]]))
     hist = [dict(zip(names, [round(float(x), 5) for x in v])) for v in learn.recorder.values if len(v) == len(names)]
@@ -231,6 +261,31 @@ def _number(r, k, lo=None, hi=None, lo_open=False, hi_open=False, integer=False,
 def _choice(r, k, valid):
     if r[k] not in valid: raise ValueError(f"Unknown {_flag(k)} {r[k]!r}; valid: {', '.join(map(str, valid))}.")
 
+def _check_transfer(r):
+    "classes, pretrained, finetune, finetune_k, save_model: valid values, and the combinations that make sense."
+    from model_constructor.finetune import STRATEGIES
+    from model_constructor.data import WNID_NAMES, pick_classes
+    if r['classes'] is not None:
+        known = {'digits': [str(i) for i in range(10)], 'imagenette': list(WNID_NAMES)[:10], 'imagewoof': list(WNID_NAMES)[10:]}.get(r['dataset'])
+        if known is not None: r['classes'] = pick_classes(r['classes'], known)   # checked now; a folder's classes are checked when it is read
+        elif not isinstance(r['classes'], (list, tuple)) or len(r['classes']) < 2: raise ValueError(f"--classes must be a JSON list of at least 2 class names, got {r['classes']!r}.")
+        else: r['classes'] = sorted(r['classes'])
+    w = r['pretrained']
+    if w == 'timm':
+        if not r['arch'].startswith('timm/') and r['arch'] not in _pretrained_presets():
+            raise ValueError(f"--pretrained timm loads published weights: it needs --arch timm/<name> or one of {', '.join(_pretrained_presets())}; for weights of your own give their file.")
+    elif w is not None:
+        if not isinstance(w, str) or not Path(w).expanduser().is_file(): raise ValueError(f"--pretrained {w!r}: no such weights file (a .pth state dict, e.g. one --save-model wrote), or 'timm'.")
+    if r['finetune'] is not None:
+        if r['finetune'] not in STRATEGIES: raise ValueError(f"Unknown --finetune {r['finetune']!r}; valid: {', '.join(STRATEGIES)}.")
+        if w is None: raise ValueError(f"--finetune {r['finetune']} fine-tunes pretrained weights: give --pretrained FILE (or timm).")
+    _number(r, 'finetune_k', 1, integer=True)
+    if not isinstance(r['save_model'], bool): raise ValueError(f"--save-model must be true or false, got {r['save_model']!r}.")
+
+def _pretrained_presets():
+    from model_constructor.zoo import _PRETRAINED
+    return sorted(_PRETRAINED)
+
 def check_recipe(recipe:dict) -> dict:
     "The full recipe (`RECIPE` updated with `recipe`) if every value is valid, else a `ValueError` naming the option and its valid range."
     from model_constructor.learner import OPTS, LOSSES, SCHEDULES
@@ -249,7 +304,14 @@ def check_recipe(recipe:dict) -> dict:
     _choice(r, 'precision', ('auto', 'fp32', 'bf16', 'fp16')); _choice(r, 'release', ('auto', 160, 320, 'full'))
     _choice(r, 'dataset', _DATASETS)
     if r['aug'] not in AUGS: AUGS.get(r['aug'])   # raises with the valid names
-    if r['arch'] not in MODELS: MODELS.get(r['arch'])
+    if r['arch'].startswith('timm/'):
+        import timm
+        if not timm.is_model(r['arch'][5:]):
+            import difflib
+            close = difflib.get_close_matches(r['arch'][5:], timm.list_models(), n=3)
+            raise ValueError(f"--arch {r['arch']}: timm has no model {r['arch'][5:]!r}" + (f"; did you mean {', '.join('timm/' + c for c in close)}?" if close else " (see timm.list_models())."))
+    elif r['arch'] not in MODELS: MODELS.get(r['arch'])
+    _check_transfer(r)
     if not isinstance(r['compile'], bool): raise ValueError(f"--compile must be true or false, got {r['compile']!r}.")
     if r['dataset'] == 'digits' and r['data'] is not None:
         raise ValueError("--data names a folder of your own, but --dataset is digits (the embedded dataset). Use --dataset folder "
@@ -298,6 +360,10 @@ def _summary(cfg_json:str) -> str:
     diff = {k: v for k, v in m.items() if k != 'name' and k in dflt and v != dflt[k] and k not in ('n_out',)}
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
     ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
+    if r.get('classes'):
+        from model_constructor.data import label_names
+        ho += f"; classes {', '.join(label_names(r['classes']))}"
+    if r.get('pretrained'): ho += f"; from {'timm' if r['pretrained'] == 'timm' else Path(r['pretrained']).name}" + (f", fine-tuned {r['finetune']}" + (f" (k={r['finetune_k']})" if r['finetune'] == 'last_k' else '') if r.get('finetune') else '')
     return f"`{r['arch']}` {', '.join(f'{k}={v}' for k, v in diff.items() if k in ('conv', 'mid_conv', 'act', 'norm', 'sa', 'se', 'groups', 'group_width', 'widths', 'stem_pool', 'id_pool', 'resnet_trick'))}; " + \
            ', '.join(f'{k}={v}' for k, v in rec.items()) + ho
 
@@ -326,6 +392,7 @@ def write_table(out='leaderboard') -> str:
         lines.append(f"| {r0['dataset']} | {r0['size']} | {r0['epochs']} | {_summary(r0['config'])} | {statistics.mean(acc):.2f} ± {sd:.2f} | {_ci(acc)} | {len(acc)} | "
                      f"{f'{rec[0]:.2f}' if rec else '—'} | {statistics.mean(100 * float(r['top5']) for r in rs):.2f} | "
                      f"{statistics.mean(float(r['train_time_s']) for r in rs):.0f} | {statistics.mean(float(r['images_per_s']) for r in rs):.0f} | {_PREC.get(r0['precision'], r0['precision'])} | {r0['hardware']} |")
+    lines += _difference_lines([r for r in rows if not json.loads(r['config'])['recipe'].get('holdout')])
     lines += ['', '## Commands and versions', '']
     for key, rs in cells.items():
         lines.append(f"- `{key}` seeds {', '.join(sorted((r['seed'] for r in rs), key=int))}: `{rs[0]['command']}` — {rs[0]['versions']}, commit {rs[0]['git_commit']}")
@@ -404,9 +471,62 @@ def compare(a, b, level:float=0.95, n_boot:int=10000, seed:int=0) -> dict:
     lo, hi = np.quantile(boots, [0.5 - level / 2, 0.5 + level / 2])
     return dict(diff=float(diff), t=float(t), df=float(df), p=p, ci=(float(diff - h), float(diff + h)), boot_ci=(float(lo), float(hi)), n=(len(a), len(b)))
 
+# %% ../nbs/14_leaderboard.ipynb #dcf34b18
+_DATA_FIELDS = ('dataset', 'size', 'epochs', 'release', 'data', 'max_per_class', 'holdout', 'classes')   # which data a cell ran on, not what it changed
+
+def overrides(cfg_json:str) -> dict:
+    "The changes a recorded config makes: recipe fields unlike `RECIPE` (the data fields aside), and model fields unlike its arch preset's config."
+    c = json.loads(cfg_json) if isinstance(cfg_json, str) else cfg_json
+    r, m = c['recipe'], c['model']
+    try: preset = MODELS.get(r['arch'])
+    except Exception: preset = None
+    dflt = preset.to_dict() if hasattr(preset, 'to_dict') else {}
+    ch = {f'recipe.{k}': v for k, v in r.items() if k in RECIPE and k not in _DATA_FIELDS and v != RECIPE[k]}
+    ch.update({k: v for k, v in m.items() if k not in ('n_out', 'img_size', 'name') and (k not in dflt or dflt[k] != v)})
+    return ch
+
+def _data_of(cfg_json):
+    r = json.loads(cfg_json)['recipe']
+    return json.dumps({k: r.get(k) for k in _DATA_FIELDS}, sort_keys=True, default=str)
+
+def _label(ch:dict) -> str:
+    return ', '.join(f"{k.removeprefix('recipe.')}={v}" for k, v in sorted(ch.items())) or 'the plain recipe'
+
+def differences(rows, min_runs:int=2) -> list:
+    "Every cell of >= `min_runs` runs against its parent cell (same data, a strict subset of its changes, the nearest such): `compare`'s result plus labels."
+    cells = {}
+    for r in rows: cells.setdefault(r['key'], []).append(r)
+    info = {k: dict(data=_data_of(rs[0]['config']), ch=overrides(rs[0]['config']), acc=[100 * float(r['accuracy']) for r in rs], row=rs[0])
+            for k, rs in cells.items()}
+    def items(ch): return {(k, json.dumps(v, sort_keys=True, default=str)) for k, v in ch.items()}
+    res = []
+    for k, c in info.items():
+        if len(c['acc']) < min_runs: continue
+        mine = items(c['ch'])
+        parents = [(len(items(o['ch'])), pk) for pk, o in info.items() if pk != k and o['data'] == c['data'] and len(o['acc']) >= min_runs and items(o['ch']) < mine]
+        if not parents: continue
+        pk = max(parents)[1]; p = info[pk]
+        extra = {kk: v for kk, v in c['ch'].items() if (kk, json.dumps(v, sort_keys=True, default=str)) not in items(p['ch'])}
+        res.append(dict(key=k, parent=pk, change=_label(extra), base=_label(p['ch']), dataset=c['row']['dataset'], size=int(c['row']['size']),
+                        epochs=int(c['row']['epochs']), mean=statistics.mean(c['acc']), parent_mean=statistics.mean(p['acc']), **compare(c['acc'], p['acc'])))
+    return sorted(res, key=lambda d: (d['dataset'], d['size'], d['epochs'], d['base'], d['change']))
+
+def _difference_lines(rows) -> list:
+    ds = differences(rows)
+    if not ds: return []
+    out = ['', '## Differences', '', "Each cell of >= 2 runs against its parent: the cell on the same data whose changes are a strict subset of its own. "
+           "Points of top-1 accuracy, Welch's t-test (95 % interval, p) and a percentile-bootstrap 95 % interval; with 3-5 runs a cell, "
+           "p < 0.05 with both intervals clear of zero is a result, anything else is not yet one.", '',
+           '| dataset | px | epochs | change | on top of | Δ points | 95 % CI (Welch) | bootstrap 95 % | p | n |', '|---|---|---|---|---|---|---|---|---|---|']
+    for d in ds:
+        out.append(f"| {d['dataset']} | {d['size']} | {d['epochs']} | {d['change']} | {d['base']} | {d['diff']:+.2f} | {d['ci'][0]:+.2f} – {d['ci'][1]:+.2f} | "
+                   f"{d['boot_ci'][0]:+.2f} – {d['boot_ci'][1]:+.2f} | {d['p']:.3f} | {d['n'][0]} / {d['n'][1]} |")
+    return out
+
 # %% ../nbs/14_leaderboard.ipynb #5fffe6b6
 def _probe(r, model):
     "The model's config (for the cell key), built on the meta device when the operators allow it (no memory, no time)."
+    r = {**r, 'pretrained': None}   # the architecture only: weights are loaded when the run builds its model
     try:
         with torch.device('meta'): return build_model(r, model, 2)
     except (RuntimeError, NotImplementedError): return build_model(r, model, 2)
@@ -475,7 +595,7 @@ def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 12
                 runs:int=5, # number of seeded runs
                 seed:int=0, # first seed (runs use seed, seed+1, ...)
                 seeds:str=None, # JSON list of seeds (overrides runs/seed)
-                arch:str='xresnet18', # model preset (see `list_models()`); constructor options below override its fields
+                arch:str='xresnet18', # model preset (see `list_models()`), or timm/<name> for a timm model; constructor options below override a preset's fields
                 bs:int=64, # batch size
                 lr:float=8e-3, # peak learning rate
                 wd:float=1e-2, # weight decay
@@ -495,6 +615,11 @@ def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 12
                 data:str=None, # path of an existing dataset copy (skips untar_data)
                 max_per_class:int=None, # class-balanced slice of the data (quick checks)
                 holdout:float=None, # validate on this seeded fraction of the training set instead of the official validation set (what a search selects on)
+                classes:str=None, # JSON list of the classes to keep, by folder or shown name (e.g. '["beagle", "Samoyed"]'); a data field of the cell
+                pretrained:str=None, # weights to start from: a .pth state dict (e.g. a run kept with --save-model; a head of another size is left out), or 'timm' (published weights; --arch timm/<name>)
+                finetune:str=None, # with --pretrained, which layers train: full, head, last_k, gradual (default: all, as full)
+                finetune_k:int=2, # layer groups 'last_k' trains
+                save_model:bool=False, # keep each run's final weights as <out>/models/<cell>_seed<seed>.pth
                 out:str='leaderboard', # folder of runs.csv, README.md and plots/
                 workers:int=1, # parallel processes (one per GPU)
                ):
@@ -539,33 +664,47 @@ def _model_value(field:str, s:str):
         raise ValueError(f"--{field.replace('_', '-')} takes true or false (also yes/no, 1/0); got {s!r}.")
     return v
 
-def main(argv=None):
-    "Entry point of `mc-leaderboard`."
-    argv = sys.argv[1:] if argv is None else argv
+def parse_command(argv) -> dict:
+    "What an `mc-leaderboard` command line asks for — recipe, model overrides, runs/seed/seeds, out, workers and the command as recorded — checked; a `ValueError` naming the problem otherwise."
+    argv = list(argv)
     p = parser()
     a = vars(p.parse_args(argv))
     a.pop('pdb', None); a.pop('xtra', None)
     name = a.pop('recipe')
     if name is not None:   # the named recipe's values, except where an option was given on the command line
-        if name not in RECIPES: p.error(f"Unknown --recipe {name!r}; valid recipes: {', '.join(RECIPES)}.")
+        if name not in RECIPES: raise ValueError(f"Unknown --recipe {name!r}; valid recipes: {', '.join(RECIPES)}.")
         q = parser()
         for act in q._actions: act.default = argparse.SUPPRESS
         given = vars(q.parse_args(argv))
         a.update({k: v for k, v in RECIPES[name].items() if k not in given})
-    try:
-        model = {k[6:]: _model_value(k[6:], v) for k, v in list(a.items()) if k.startswith('model_') and v is not None}
-        a = {k: v for k, v in a.items() if not k.startswith('model_')}
-        runs, seed, out, workers, seeds = a.pop('runs'), a.pop('seed'), a.pop('out'), a.pop('workers'), a.pop('seeds')
-        recipe = {k: v for k, v in a.items() if v is not None}
-        if recipe.get('clip') == 0: recipe['clip'] = None
-        if recipe.get('data') is not None and 'dataset' not in recipe: recipe['dataset'] = 'folder'   # a folder of one's own is its own dataset
-        seeds = check_seeds(seeds) if seeds is not None else None
-        env = f"FASTAI_HOME={shlex.quote(os.environ['FASTAI_HOME'])} " if os.environ.get('FASTAI_HOME') else ''   # where untar_data looks
-        n = int(os.environ.get('WORLD_SIZE', '1'))   # launched by torchrun: record how
-        launch = f"torchrun --nnodes {n // int(os.environ.get('LOCAL_WORLD_SIZE', n))} --nproc_per_node {os.environ.get('LOCAL_WORLD_SIZE', n)} --no-python " if n > 1 else ''
-        cmd = env + launch + 'mc-leaderboard ' + ' '.join(shlex.quote(x) for x in argv)
+    model = {k[6:]: _model_value(k[6:], v) for k, v in list(a.items()) if k.startswith('model_') and v is not None}
+    a = {k: v for k, v in a.items() if not k.startswith('model_')}
+    runs, seed, out, workers, seeds = a.pop('runs'), a.pop('seed'), a.pop('out'), a.pop('workers'), a.pop('seeds')
+    recipe = {k: v for k, v in a.items() if v is not None}
+    if recipe.get('clip') == 0: recipe['clip'] = None
+    if isinstance(recipe.get('classes'), str): recipe['classes'] = _value(recipe['classes'])
+    if recipe.get('data') is not None and 'dataset' not in recipe: recipe['dataset'] = 'folder'   # a folder of one's own is its own dataset
+    seeds = check_seeds(seeds) if seeds is not None else None
+    env = f"FASTAI_HOME={shlex.quote(os.environ['FASTAI_HOME'])} " if os.environ.get('FASTAI_HOME') else ''   # where untar_data looks
+    n = int(os.environ.get('WORLD_SIZE', '1'))   # launched by torchrun: record how
+    launch = f"torchrun --nnodes {n // int(os.environ.get('LOCAL_WORLD_SIZE', n))} --nproc_per_node {os.environ.get('LOCAL_WORLD_SIZE', n)} --no-python " if n > 1 else ''
+    cmd = env + launch + 'mc-leaderboard ' + ' '.join(shlex.quote(x) for x in argv)
+    return dict(recipe=recipe, model=model, runs=runs, seed=seed, out=out, workers=workers, seeds=seeds, command=cmd)
+
+def command_key(argv) -> str:
+    "The cell key an `mc-leaderboard` command line trains (its recipe checked and its model built on the meta device: nothing trains)."
+    try: a = parse_command(shlex.split(argv) if isinstance(argv, str) else argv)
+    except SystemExit: raise ValueError(f"Not a valid mc-leaderboard command line: {argv!r} (see mc-leaderboard --help).") from None
+    r = check_recipe(a['recipe'])
+    probe = _probe(r, a['model'])
+    return cell_key(r, probe.cfg.to_dict() if hasattr(probe, 'cfg') else {})
+
+def main(argv=None):
+    "Entry point of `mc-leaderboard`."
+    p = parser()
+    try: a = parse_command(sys.argv[1:] if argv is None else argv)
     except (ValueError, TypeError) as e: p.error(str(e))   # usage, the problem, exit status 2 — before anything trains
-    try: return run_leaderboard(recipe, model, runs, seed, out, cmd, seeds=seeds, workers=workers)
+    try: return run_leaderboard(a['recipe'], a['model'], a['runs'], a['seed'], a['out'], a['command'], seeds=a['seeds'], workers=a['workers'])
     except (ValueError, TypeError) as e:
         if _before_training(e): p.error(str(e))
         raise

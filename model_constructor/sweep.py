@@ -20,8 +20,8 @@ from .leaderboard import (RECIPE, RunsFile, atomic_write, check_recipe, check_ou
 
 # %% auto #0
 __all__ = ['SPACES', 'SAMPLERS', 'PRUNERS', 'Param', 'parse_param', 'SearchSpace', 'read_yaml', 'load_space', 'space_yaml',
-           'PruningCallback', 'open_storage', 'Sweep', 'leaderboard_command', 'importances', 'write_report',
-           'test_best', 'sweep_parser', 'sweep_main', 'sweep_cli']
+           'PruningCallback', 'open_storage', 'Sweep', 'leaderboard_command', 'importances', 'early_importances',
+           'write_report', 'test_best', 'sweep_parser', 'sweep_main', 'sweep_cli']
 
 # %% ../nbs/21_sweep.ipynb #f880cc96
 _DISTS = ('choice', 'uniform', 'loguniform', 'int', 'fixed')
@@ -435,6 +435,21 @@ def importances(sweep) -> dict:
         warnings.simplefilter('ignore')
         return optuna.importance.get_param_importances(sweep.study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
 
+def early_importances(sweep) -> tuple:
+    "fANOVA importances over *every* finished trial (complete and pruned) for its metric after the last epoch they all reached: (epoch, importances); (None, {}) when there is nothing to add."
+    import optuna
+    S = optuna.trial.TrialState
+    ts = [t for t in sweep.study.get_trials(deepcopy=False) if t.state in (S.COMPLETE, S.PRUNED) and t.intermediate_values and 'duplicate_of' not in t.user_attrs]
+    if len(ts) < 3 or not any(t.state == S.PRUNED for t in ts): return None, {}
+    step = min(max(t.intermediate_values) for t in ts)
+    proxy = optuna.create_study(direction=sweep.study.direction)   # in memory: the same trials, each valued at that epoch
+    for t in ts:
+        if step in t.intermediate_values:
+            proxy.add_trial(optuna.trial.create_trial(params=t.params, distributions=t.distributions, value=t.intermediate_values[step]))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return step + 1, optuna.importance.get_param_importances(proxy, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+
 def write_report(sweep) -> str:
     "Regenerate `report.md`, `trials.csv` and the pictures in the sweep folder; returns the markdown."
     import optuna
@@ -477,6 +492,13 @@ def write_report(sweep) -> str:
         if imp:
             L += ['## What matters', '', 'fANOVA importance of each parameter for the hold-out metric (share of its variance over the complete trials):', '',
                   '| parameter | importance |', '|---|---|'] + [f"| {k} | {v:.3f} |" for k, v in imp.items()] + ['']
+        ep, early = early_importances(sweep)
+        if early:
+            n_all = sum(t.state in (S.COMPLETE, S.PRUNED) and 'duplicate_of' not in t.user_attrs for t in ts)
+            L += [f"The complete trials are the ones pruning let through, so a setting that fails early (a learning rate that never trains) "
+                  f"barely varies among them. The same fANOVA over all {n_all} finished trials — complete and pruned — on the hold-out "
+                  f"{sweep.metric} after epoch {ep}, which every one of them reached:", '',
+                  '| parameter | importance at epoch ' + str(ep) + ' |', '|---|---|'] + [f"| {k} | {v:.3f} |" for k, v in early.items()] + ['']
         pr = [t for t in ts if t.state == S.PRUNED]
         if pr:
             L += ['## Pruned', '', ', '.join(f"trial {t.number} after epoch {t.user_attrs.get('epochs_trained', '?')}" for t in pr) + '.', '']

@@ -48,14 +48,16 @@ def _compiled_feats():
 class TwistConv(nn.Conv2d):
     "Convolution with a Twist: `conv(x) + XX * conv(x, K_x) + YY * conv(x, K_y)`; a drop-in `nn.Conv2d`."
     def __init__(self, ni:int, nf:int, ks:int=3, stride:int=1, groups:int=1, bias:bool=False, padding:int|None=None,
-                 dilation:int=1, *, iters:int=1, centers:bool=False, permute:str|None=None, fuse:bool=False, padding_mode='zeros'):
+                 dilation:int=1, *, iters:int=1, centers:bool=False, permute:str|None=None, fuse:bool=False, padding_mode='zeros',
+                 iters_same_only:bool=False):
         check_groups(ni, nf, groups, f'TwistConv({ni}, {nf})')
         if ks % 2 == 0: raise ValueError(f"TwistConv: ks={ks}; the kernel size has to be odd (the Sobel kernels are centred).")
         if padding is None: padding = dilation * (ks - 1) // 2
         if padding != dilation * (ks - 1) // 2: raise ValueError(f"TwistConv needs 'same' padding (dilation*(ks-1)//2 = {dilation * (ks - 1) // 2}), got padding={padding}.")
         if not isinstance(iters, int) or iters < 1: raise ValueError(f"TwistConv: iters must be a positive int, got {iters!r}.")
+        if iters > 1 and (ni != nf or stride != 1) and iters_same_only: iters = 1   # the forum layer's rule: one pass where the shape changes
         if iters > 1 and (ni != nf or stride != 1):
-            raise ValueError(f"TwistConv: iters={iters} needs in == out channels and stride 1 (got {ni} -> {nf}, stride {stride}); use iters=1 here.")
+            raise ValueError(f"TwistConv: iters={iters} needs in == out channels and stride 1 (got {ni} -> {nf}, stride {stride}); use iters=1 here, or iters_same_only=True for one pass where the shape changes.")
         if padding_mode != 'zeros': raise ValueError("TwistConv supports padding_mode='zeros' only.")
         self._init_done = False
         super().__init__(ni, nf, ks, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias)
