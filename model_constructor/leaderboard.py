@@ -353,18 +353,22 @@ def check_out(out) -> Path:
     return out
 
 # %% ../nbs/14_leaderboard.ipynb #fb59a380
+def _short(v) -> str:
+    "A config value as the table shows it: a partial as name(kwargs)."
+    if isinstance(v, dict) and 'partial' in v: return f"{v['partial']}({', '.join(f'{k}={x}' for k, x in v.get('kwargs', {}).items())})"
+    return str(v)
+
 def _summary(cfg_json:str) -> str:
     c = json.loads(cfg_json)
     r, m = c['recipe'], c['model']
-    dflt = ModelConstructor().to_dict()
-    diff = {k: v for k, v in m.items() if k != 'name' and k in dflt and v != dflt[k] and k not in ('n_out',)}
+    diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}   # what the cell changes in its arch preset
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
     ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
     if r.get('classes'):
         from model_constructor.data import label_names
         ho += f"; classes {', '.join(label_names(r['classes']))}"
     if r.get('pretrained'): ho += f"; from {'timm' if r['pretrained'] == 'timm' else Path(r['pretrained']).name}" + (f", fine-tuned {r['finetune']}" + (f" (k={r['finetune_k']})" if r['finetune'] == 'last_k' else '') if r.get('finetune') else '')
-    return f"`{r['arch']}` {', '.join(f'{k}={v}' for k, v in diff.items() if k in ('conv', 'mid_conv', 'act', 'norm', 'sa', 'se', 'groups', 'group_width', 'widths', 'stem_pool', 'id_pool', 'resnet_trick'))}; " + \
+    return f"`{r['arch']}` {', '.join(f'{k}={_short(v)}' for k, v in sorted(diff.items()))}; " + \
            ', '.join(f'{k}={v}' for k, v in rec.items()) + ho
 
 def _ci(acc):
