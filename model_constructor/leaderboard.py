@@ -22,7 +22,8 @@ from .zoo import create_model, MODELS
 __all__ = ['RECORDS', 'FIELDS', 'RECIPE', 'RECIPES', 'atomic_write', 'RunsFile', 'weights_id', 'cell_key', 'machine', 'versions',
            'git_commit', 'make_dls', 'build_model', 'plot_run', 'save_weights', 'train_run', 'check_recipe',
            'check_seeds', 'check_out', 'write_table', 'cell_stats', 'frontier', 'plot_frontier', 'mean_ci', 'compare',
-           'overrides', 'differences', 'run_leaderboard', 'parser', 'parse_command', 'command_key', 'main', 'cli']
+           'overrides', 'verdict', 'differences', 'run_leaderboard', 'parser', 'parse_command', 'command_key', 'main',
+           'cli']
 
 # %% ../nbs/14_leaderboard.ipynb #dfef2c7d
 RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
@@ -496,7 +497,13 @@ def _data_of(cfg_json):
 def _label(ch:dict) -> str:
     return ', '.join(f"{k.removeprefix('recipe.')}={v}" for k, v in sorted(ch.items())) or 'the plain recipe'
 
-def differences(rows, min_runs:int=2) -> list:
+def verdict(row) -> str:
+    "'result' when Welch's p < 0.05 and both intervals exclude zero, 'noise' when neither interval does, otherwise 'unclear'."
+    if not isinstance(row.get('p'), float) or math.isnan(row.get('p', float('nan'))): return ''
+    clear = [lo > 0 or hi < 0 for lo, hi in ((row['delta_low'], row['delta_high']), (row['boot_low'], row['boot_high']))]
+    return 'result' if row['p'] < 0.05 and all(clear) else 'noise' if not any(clear) else 'unclear'
+
+def differences(rows, min_runs:int=3) -> list:
     "Every cell of >= `min_runs` runs against its parent cell (same data, a strict subset of its changes, the nearest such): `compare`'s result plus labels."
     cells = {}
     for r in rows: cells.setdefault(r['key'], []).append(r)
@@ -518,13 +525,14 @@ def differences(rows, min_runs:int=2) -> list:
 def _difference_lines(rows) -> list:
     ds = differences(rows)
     if not ds: return []
-    out = ['', '## Differences', '', "Each cell of >= 2 runs against its parent: the cell on the same data whose changes are a strict subset of its own. "
+    out = ['', '## Differences', '', "Each cell of >= 3 runs against its parent: the cell on the same data whose changes are a strict subset of its own. "
            "Points of top-1 accuracy, Welch's t-test (95 % interval, p) and a percentile-bootstrap 95 % interval; with 3-5 runs a cell, "
-           "p < 0.05 with both intervals clear of zero is a result, anything else is not yet one.", '',
-           '| dataset | px | epochs | change | on top of | Δ points | 95 % CI (Welch) | bootstrap 95 % | p | n |', '|---|---|---|---|---|---|---|---|---|---|']
+           "the last column says 'result' when p < 0.05 and both intervals are clear of zero, 'noise' when neither is, 'unclear' otherwise.", '',
+           '| dataset | px | epochs | change | on top of | Δ points | 95 % CI (Welch) | bootstrap 95 % | p | n | |', '|---|---|---|---|---|---|---|---|---|---|---|']
     for d in ds:
         out.append(f"| {d['dataset']} | {d['size']} | {d['epochs']} | {d['change']} | {d['base']} | {d['diff']:+.2f} | {d['ci'][0]:+.2f} – {d['ci'][1]:+.2f} | "
-                   f"{d['boot_ci'][0]:+.2f} – {d['boot_ci'][1]:+.2f} | {d['p']:.3f} | {d['n'][0]} / {d['n'][1]} |")
+                   f"{d['boot_ci'][0]:+.2f} – {d['boot_ci'][1]:+.2f} | {d['p']:.3f} | {d['n'][0]} / {d['n'][1]} | "
+                   f"{verdict(dict(p=d['p'], delta_low=d['ci'][0], delta_high=d['ci'][1], boot_low=d['boot_ci'][0], boot_high=d['boot_ci'][1]))} |")
     return out
 
 # %% ../nbs/14_leaderboard.ipynb #5fffe6b6

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .leaderboard import RunsFile, compare, mean_ci, _data_of
+from .leaderboard import RunsFile, compare, mean_ci, verdict, _data_of
 
 # %% auto #0
-__all__ = ['load_runs', 'field', 'select', 'cells_of', 'missing_runs', 'last', 'study_table', 'verdict', 'table_markdown',
-           'plot_seeds', 'curves', 'plot_curves']
+__all__ = ['load_runs', 'field', 'select', 'cells_of', 'missing_runs', 'last', 'study_table', 'table_markdown', 'plot_seeds',
+           'curves', 'plot_curves']
 
 # %% ../nbs/40_studies.ipynb #9e15965e
 def load_runs(*outs) -> list:
@@ -95,12 +95,6 @@ def study_table(cells:dict, baseline:str|None=None, metric:str='accuracy', extra
     return pd.DataFrame(out).set_index('cell')
 
 # %% ../nbs/40_studies.ipynb #2bc42895
-def verdict(row) -> str:
-    "'result' when Welch's p < 0.05 and both intervals exclude zero, 'noise' when neither interval does, otherwise 'unclear'."
-    if not isinstance(row.get('p'), float) or math.isnan(row.get('p', float('nan'))): return ''
-    clear = [lo > 0 or hi < 0 for lo, hi in ((row['delta_low'], row['delta_high']), (row['boot_low'], row['boot_high']))]
-    return 'result' if row['p'] < 0.05 and all(clear) else 'noise' if not any(clear) else 'unclear'
-
 def table_markdown(t:pd.DataFrame, metric:str='top-1 %') -> str:
     "`study_table`'s table as Markdown: mean ± std, 95 % CI, macro F1, minutes, and Δ against the baseline with p and the verdict."
     lines = [f'| cell | n | {metric} (mean ± std) | 95 % CI | macro F1 % | min / run | Δ points | 95 % CI of Δ (Welch / bootstrap) | p | |', '|---|---|---|---|---|---|---|---|---|---|']
