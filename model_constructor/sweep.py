@@ -459,7 +459,8 @@ def write_report(sweep) -> str:
     c = sweep.counts()
     epochs = int(sweep.space.fixed.get('epochs', RECIPE['epochs']))
     trained = sum(t.user_attrs.get('epochs_trained', 0) for t in ts if 'duplicate_of' not in t.user_attrs and t.state in (S.COMPLETE, S.PRUNED))
-    n_fin = sum(t.state in (S.COMPLETE, S.PRUNED) for t in ts)
+    n_fin = sum(t.state in (S.COMPLETE, S.PRUNED) and 'duplicate_of' not in t.user_attrs for t in ts)   # trials that trained
+    dups = sum(t.state in (S.COMPLETE, S.PRUNED) and 'duplicate_of' in t.user_attrs for t in ts)
     mins = sum(float(t.user_attrs.get('train_time_s', 0)) for t in ts) / 60
     with _flock(out/'.report.lock'):
         df = st.trials_dataframe(attrs=('number', 'value', 'state', 'params', 'user_attrs', 'datetime_start', 'duration'))
@@ -475,8 +476,9 @@ def write_report(sweep) -> str:
              f"every trial trains with seed {sweep.seed}. Storage: `{_redact(sweep.storage_url or 'sqlite:///study.db')}`. Machine: {machine()}; {versions()}.", '',
              f"**{c['complete']} complete, {c['pruned']} pruned, {c['failed']} failed, {c['running']} running** of {sweep.n_trials} asked"
              + (f"; {c['lost']} lost to a dead worker and retried" if c['lost'] else '') + '. '
-             f"Epochs trained: {trained} of the {n_fin * epochs} the {n_fin} finished trials would have trained without pruning "
-             f"({100 * (1 - trained / max(n_fin * epochs, 1)):.0f} % saved); {mins:.0f} minutes of training.", '',
+             f"Epochs trained: {trained} of the {n_fin * epochs} the {n_fin} trials that trained would have trained without pruning "
+             f"({100 * (1 - trained / max(n_fin * epochs, 1)):.0f} % saved)"
+             + (f"; {dups} proposal(s) repeated an earlier trial's configuration and reused its result" if dups else '') + f"; {mins:.0f} minutes of training.", '',
              '## Space', '', '```yaml', space, '```', '']
         done = sorted((t for t in ts if t.state == S.COMPLETE), key=lambda t: -t.value)
         if done:
