@@ -495,7 +495,7 @@ def _data_of(cfg_json):
     return json.dumps({k: r.get(k) for k in _DATA_FIELDS}, sort_keys=True, default=str)
 
 def _label(ch:dict) -> str:
-    return ', '.join(f"{k.removeprefix('recipe.')}={v}" for k, v in sorted(ch.items())) or 'the plain recipe'
+    return ', '.join(f"{k.removeprefix('recipe.')}={_short(v)}" for k, v in sorted(ch.items())) or 'the plain recipe'
 
 def verdict(row) -> str:
     "'result' when Welch's p < 0.05 and both intervals exclude zero, 'noise' when neither interval does, otherwise 'unclear'."
@@ -507,17 +507,18 @@ def differences(rows, min_runs:int=3) -> list:
     "Every cell of >= `min_runs` runs against its parent cell (same data, a strict subset of its changes, the nearest such): `compare`'s result plus labels."
     cells = {}
     for r in rows: cells.setdefault(r['key'], []).append(r)
-    info = {k: dict(data=_data_of(rs[0]['config']), ch=overrides(rs[0]['config']), acc=[100 * float(r['accuracy']) for r in rs], row=rs[0])
-            for k, rs in cells.items()}
     def items(ch): return {(k, json.dumps(v, sort_keys=True, default=str)) for k, v in ch.items()}
+    info = {}
+    for k, rs in cells.items():
+        ch = overrides(rs[0]['config'])
+        info[k] = dict(data=_data_of(rs[0]['config']), ch=ch, items=items(ch), acc=[100 * float(r['accuracy']) for r in rs], row=rs[0])
     res = []
     for k, c in info.items():
         if len(c['acc']) < min_runs: continue
-        mine = items(c['ch'])
-        parents = [(len(items(o['ch'])), pk) for pk, o in info.items() if pk != k and o['data'] == c['data'] and len(o['acc']) >= min_runs and items(o['ch']) < mine]
+        parents = [(len(o['items']), pk) for pk, o in info.items() if pk != k and o['data'] == c['data'] and len(o['acc']) >= min_runs and o['items'] < c['items']]
         if not parents: continue
         pk = max(parents)[1]; p = info[pk]
-        extra = {kk: v for kk, v in c['ch'].items() if (kk, json.dumps(v, sort_keys=True, default=str)) not in items(p['ch'])}
+        extra = {kk: v for kk, v in c['ch'].items() if (kk, json.dumps(v, sort_keys=True, default=str)) not in p['items']}
         res.append(dict(key=k, parent=pk, change=_label(extra), base=_label(p['ch']), dataset=c['row']['dataset'], size=int(c['row']['size']),
                         epochs=int(c['row']['epochs']), mean=statistics.mean(c['acc']), parent_mean=statistics.mean(p['acc']), **compare(c['acc'], p['acc'])))
     return sorted(res, key=lambda d: (d['dataset'], d['size'], d['epochs'], d['base'], d['change']))
@@ -628,7 +629,7 @@ def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 12
                 max_per_class:int=None, # class-balanced slice of the data (quick checks)
                 holdout:float=None, # validate on this seeded fraction of the training set instead of the official validation set (what a search selects on)
                 classes:str=None, # JSON list of the classes to keep, by folder or shown name (e.g. '["beagle", "Samoyed"]'); a data field of the cell
-                pretrained:str=None, # weights to start from: a .pth state dict (e.g. a run kept with --save-model; a head of another size is left out), or 'timm' (published weights; --arch timm/<name>)
+                pretrained:str=None, # weights to start from: a .pth state dict (e.g. a run kept with --save-model; a head of another size is left out), or 'timm' (published weights: timm's hub for --arch timm/<name>; for a preset of ours, its published weights, e.g. fastai's xresnet50)
                 finetune:str=None, # with --pretrained, which layers train: full, head, last_k, gradual (default: all, as full)
                 finetune_k:int=2, # layer groups 'last_k' trains
                 save_model:bool=False, # keep each run's final weights as <out>/models/<cell>_seed<seed>.pth
