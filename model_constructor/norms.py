@@ -262,8 +262,11 @@ class BatchInstanceNormCallback(Callback):
     def before_fit(self):
         self.gates = bin_gates(self.learn.model)
         if not self.gates: return
-        if not getattr(self.learn.splitter, '_bin', False): self.after_create(); self.learn.create_opt()
-        self._sync()
+        if not getattr(self.learn.splitter, '_bin', False):
+            self.after_create()
+            if self.learn.opt is not None: self.learn.create_opt()
+        # `validate` and `get_preds` run before_fit too, and before any fit there is no optimiser to set up
+        if self.learn.opt is not None: self._sync()
 
     def _sync(self):
         hs = self.learn.opt.hypers

@@ -214,6 +214,16 @@ html_sidebars = {{"posts/**": ["navbar-logo.html", "search-button-field.html", "
 CSS = '''.source-link { float: right; font-size: smaller; }
 '''
 
+_POST = re.compile(r'^```\{post\}', re.M)
+
+def post_chapters() -> list:
+    "Chapters (numbered notebooks) whose first markdown cell carries ABlog's `{post}` header: the study chapters, listed as posts too."
+    out = []
+    for p in sorted((ROOT/'nbs').glob('[0-9]*.ipynb')):
+        md = [c for c in json.loads(p.read_text())['cells'] if c['cell_type'] == 'markdown']
+        if md and _POST.search(_src(md[0])): out.append(p.stem)
+    return out
+
 def build(out='_site', quiet=True) -> Path:
     "Build the HTML site from nbs/ (notebooks as stored), benchmarks/README.md and leaderboard/README.md into `out`."
     proj = _project(); syms = _symbols(proj['lib'])
@@ -231,8 +241,8 @@ def build(out='_site', quiet=True) -> Path:
         (stage/'posts'/p.name).write_text(json.dumps(nb))
     for f in (ROOT/'nbs'/'posts').glob('*') if posts else []:
         if f.suffix != '.ipynb' and f.is_file(): shutil.copy(f, stage/'posts'/f.name)      # pictures a post links
-    (stage/'posts'/'index.md').write_text("# Posts\n\nExplanation posts: each a notebook of this project, its pictures made by its own code "
-                                          "on real photographs and recorded runs.\n\n```{postlist}\n:date: \"%Y-%m-%d\"\n:excerpts:\n```\n")
+    (stage/'posts'/'index.md').write_text("# Posts\n\nExplanation posts and studies: each a notebook of this project, its pictures made by its own code "
+                                          "on real photographs and recorded runs; a study's chapter is its post.\n\n```{postlist}\n:date: \"%Y-%m-%d\"\n:excerpts:\n```\n")
     idx = convert(json.loads((ROOT/'nbs'/'index.ipynb').read_text()), proj, syms, 'index')
     toc = ("```{toctree}\n:caption: Chapters\n:maxdepth: 1\n:hidden:\n\n" + '\n'.join(chapters) + "\n```\n\n"
            "```{toctree}\n:caption: More\n:maxdepth: 1\n:hidden:\n\nposts/index\nbenchmarks\nleaderboard\nfrontier\n```\n")
