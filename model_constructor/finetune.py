@@ -7,6 +7,7 @@ Docs: https://model-constructor.github.io/model_constructor/finetune.html.md"""
 # %% ../nbs/13_finetune.ipynb #21322f0e
 from __future__ import annotations
 from fastcore.basics import store_attr
+from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.learner import Learner
 
@@ -35,6 +36,6 @@ def fine_tune_strategy(learn:Learner, strategy:str, epochs:int, lr:float|None=No
         if not 1 <= k <= len(learn.opt.param_lists): raise ValueError(f"k={k}: the learner has {len(learn.opt.param_lists)} parameter groups.")
         learn.freeze_to(-k)
     elif strategy == 'gradual':
-        return fit_recipe(learn, epochs, lr, cbs=[GradualUnfreeze(every)], **kwargs)
+        return fit_recipe(learn, epochs, lr, cbs=[GradualUnfreeze(every), *L(kwargs.pop('cbs', None))], **kwargs)   # the caller's callbacks too
     else: raise ValueError(f"Unknown strategy {strategy!r}; valid strategies: {', '.join(STRATEGIES)}.")
     return fit_recipe(learn, epochs, lr, **kwargs)
