@@ -9,7 +9,7 @@ Rows, each a change of the one above it, all fp32 NCHW, Ranger unless named:
 - `mc_learner(precision='fp32', clip=None)`: our recipe's loss (label smoothing) and the guard without clipping
 - `mc_learner(precision='fp32')`: plus gradient clipping at 1.0 (the recipe's default)
 - bare loops (no Learner, SGD) over fastai's model and over ours: the model's cost without any framework."""
-import argparse, platform, statistics, time
+import platform, statistics
 import torch
 from torch import nn
 from fastai.learner import Learner
@@ -17,12 +17,10 @@ from fastai.optimizer import ranger
 import fastai.vision.models.xresnet as fx
 from model_constructor.zoo import create_model
 from model_constructor.learner import mc_learner
-from train_speed import dls_for, warm_up, timed_epoch, BareLoop
+from train_speed import dls_for, warm_up, timed_epoch, BareLoop, step_parser
 
 def main():
-    p = argparse.ArgumentParser(); p.add_argument('--arch', default='xresnet50'); p.add_argument('--size', type=int, default=128)
-    p.add_argument('--bs', type=int, default=32); p.add_argument('--steps', type=int, default=6); p.add_argument('--rounds', type=int, default=3)
-    a = p.parse_args()
+    a = step_parser().parse_args()
     dls = dls_for(a.size, a.bs, a.steps)
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads; {a.arch} fp32, "
           f"batch {a.bs} at {a.size} px, {a.rounds} rounds of {a.steps} steps")

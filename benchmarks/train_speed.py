@@ -74,9 +74,14 @@ class BareLoop:
             times.append(time.perf_counter() - t)
         return times
 
-def main():
+def step_parser():
+    "The options every step benchmark shares: model, batch, and how many interleaved rounds of timed steps."
     p = argparse.ArgumentParser(); p.add_argument('--arch', default='xresnet50'); p.add_argument('--size', type=int, default=128)
     p.add_argument('--bs', type=int, default=32); p.add_argument('--steps', type=int, default=6); p.add_argument('--rounds', type=int, default=3)
+    return p
+
+def main():
+    p = step_parser()
     p.add_argument('--no-ceiling', action='store_true', help='leave out the bare-loop rows')
     a = p.parse_args()
     dls = dls_for(a.size, a.bs, a.steps)
