@@ -17,7 +17,7 @@ from fastai.optimizer import ranger
 import fastai.vision.models.xresnet as fx
 from model_constructor.zoo import create_model
 from model_constructor.learner import mc_learner
-from train_speed import dls_for, warm_up, timed_epoch, BareLoop, step_parser
+from train_speed import dls_for, warm_up, timed_epoch, BareLoop, step_parser, fastai_model, our_model
 
 def main():
     a = step_parser().parse_args()
@@ -26,13 +26,13 @@ def main():
           f"batch {a.bs} at {a.size} px, {a.rounds} rounds of {a.steps} steps")
     torch.manual_seed(0)
     ref = "fastai Learner, fastai model"
-    learners = {ref: Learner(dls, getattr(fx, a.arch)(n_out=10), loss_func=nn.CrossEntropyLoss(), opt_func=ranger),
-                "fastai Learner, our model": Learner(dls, create_model(a.arch, n_out=10), loss_func=nn.CrossEntropyLoss(), opt_func=ranger),
-                "mc_learner fp32, clip=None": mc_learner(dls, create_model(a.arch, n_out=10), precision='fp32', clip=None, metrics=[]),
-                "mc_learner fp32 (clip 1.0)": mc_learner(dls, create_model(a.arch, n_out=10), precision='fp32', metrics=[])}
-    ours = BareLoop(a.arch, dls, False); ours.model = create_model(a.arch, n_out=10); ours.fwd = ours.model
+    learners = {ref: Learner(dls, fastai_model(a), loss_func=nn.CrossEntropyLoss(), opt_func=ranger),
+                "fastai Learner, our model": Learner(dls, our_model(a), loss_func=nn.CrossEntropyLoss(), opt_func=ranger),
+                "mc_learner fp32, clip=None": mc_learner(dls, our_model(a), precision='fp32', clip=None, metrics=[]),
+                "mc_learner fp32 (clip 1.0)": mc_learner(dls, our_model(a), precision='fp32', metrics=[])}
+    ours = BareLoop(a, dls, False); ours.model = our_model(a); ours.fwd = ours.model
     ours.opt = torch.optim.SGD(ours.model.parameters(), lr=1e-3, momentum=0.9)
-    bare = {'bare loop, fastai model (SGD)': BareLoop(a.arch, dls, False), 'bare loop, our model (SGD)': ours}
+    bare = {'bare loop, fastai model (SGD)': BareLoop(a, dls, False), 'bare loop, our model (SGD)': ours}
     for k, l in learners.items(): print(f"  warm-up {k:34s} {warm_up(l):6.1f} s")
     for b in bare.values(): b.epoch()
     steps = {k: [] for k in [*learners, *bare]}

@@ -2,7 +2,10 @@
 `precision='auto'` (on a CPU with bf16: bf16 autocast + channels_last), same architecture, same data; and the same with SGD
 (the bare loop's optimizer), which separates the framework's cost from the recipe's optimizer (Ranger).
 
-    python benchmarks/train_speed.py [--arch xresnet50] [--size 128] [--bs 32] [--steps 6] [--rounds 3] [--no-ceiling]
+    python benchmarks/train_speed.py [--arch xresnet50] [--size 128] [--bs 32] [--steps 6] [--rounds 3] [--act mish] [--sa] [--no-ceiling]
+
+`--act` and `--sa` build both sides' models with that activation and self-attention (fastai's `act_cls`/`sa`, our
+`act`/`sa`): `--arch xresnet18 --size 64 --bs 64 --act mish --sa` is the peer cell of `benchmarks/peer.py`, per step.
 
 Data: random images (the speed of a training step does not depend on the pixels). Each configuration first runs a
 warm-up epoch (allocations, oneDNN kernel choice, and for `compile=True` the compile, whose time is printed); then
@@ -56,10 +59,18 @@ def timed_epoch(learn, steps):
         t = time.perf_counter(); learn.fit(1, 1e-3); dt = time.perf_counter() - t
     return learn.step_timer.times[1:], dt / steps
 
+ACTS = {'relu': nn.ReLU, 'mish': nn.Mish, 'silu': nn.SiLU}
+def fastai_model(a):
+    "fastai's xresnet for the parsed options (its `act_cls`, `sa`)."
+    return getattr(fx, a.arch)(n_out=10, act_cls=ACTS[a.act], sa=a.sa)
+def our_model(a):
+    "Our preset for the parsed options (`act`, `sa`)."
+    return create_model(a.arch, n_out=10, act=a.act, sa=a.sa)
+
 class BareLoop:
     "The hardware's ceiling for this model: a plain PyTorch loop (fastai's xresnet with torch's BatchNorm, SGD, no Learner)."
-    def __init__(self, arch, dls, bf16:bool, compile:bool=False):
-        self.model = getattr(fx, arch)(n_out=10)
+    def __init__(self, a, dls, bf16:bool, compile:bool=False):
+        self.model = fastai_model(a)
         self.bf16, self.batches = bf16, list(dls.train)
         if bf16: self.model = self.model.to(memory_format=torch.channels_last)
         self.opt = torch.optim.SGD(self.model.parameters(), lr=1e-3, momentum=0.9)
@@ -78,6 +89,8 @@ def step_parser():
     "The options every step benchmark shares: model, batch, and how many interleaved rounds of timed steps."
     p = argparse.ArgumentParser(); p.add_argument('--arch', default='xresnet50'); p.add_argument('--size', type=int, default=128)
     p.add_argument('--bs', type=int, default=32); p.add_argument('--steps', type=int, default=6); p.add_argument('--rounds', type=int, default=3)
+    p.add_argument('--act', default='relu', choices=sorted(ACTS), help="both sides' activation")
+    p.add_argument('--sa', action='store_true', help='self-attention in the last block of the third stage, both sides')
     return p
 
 def main():
@@ -86,16 +99,16 @@ def main():
     a = p.parse_args()
     dls = dls_for(a.size, a.bs, a.steps)
     print(f"torch {torch.__version__}, {platform.machine()}, {torch.get_num_threads()} threads, CPU bf16: {cpu_bf16_supported()}; "
-          f"{a.arch}, batch {a.bs} at {a.size} px, {a.rounds} rounds of {a.steps} timed steps per configuration (+ warm-up)")
+          f"{a.arch} (act {a.act}, sa {a.sa}), batch {a.bs} at {a.size} px, {a.rounds} rounds of {a.steps} timed steps per configuration (+ warm-up)")
     torch.manual_seed(0)
     ref = "fastai default (fastai's xresnet, fp32)"
-    learners = {ref: Learner(dls, getattr(fx, a.arch)(n_out=10), loss_func=nn.CrossEntropyLoss(), opt_func=ranger),
-                'ours, fp32': mc_learner(dls, create_model(a.arch, n_out=10), precision='fp32', metrics=[]),
-                "ours, precision='auto'": mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[]),
-                "ours, precision='auto', opt='sgd'": mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[], opt='sgd', mom=0.9),
-                "ours, precision='auto', compile=True": mc_learner(dls, create_model(a.arch, n_out=10), precision='auto', metrics=[], compile=True)}
-    bare = {} if a.no_ceiling else {'bare loop, fp32': BareLoop(a.arch, dls, False), 'bare loop, bf16 + channels_last': BareLoop(a.arch, dls, True),
-                                    'bare loop, bf16 + channels_last, compiled': BareLoop(a.arch, dls, True, compile=True)}
+    learners = {ref: Learner(dls, fastai_model(a), loss_func=nn.CrossEntropyLoss(), opt_func=ranger),
+                'ours, fp32': mc_learner(dls, our_model(a), precision='fp32', metrics=[]),
+                "ours, precision='auto'": mc_learner(dls, our_model(a), precision='auto', metrics=[]),
+                "ours, precision='auto', opt='sgd'": mc_learner(dls, our_model(a), precision='auto', metrics=[], opt='sgd', mom=0.9),
+                "ours, precision='auto', compile=True": mc_learner(dls, our_model(a), precision='auto', metrics=[], compile=True)}
+    bare = {} if a.no_ceiling else {'bare loop, fp32': BareLoop(a, dls, False), 'bare loop, bf16 + channels_last': BareLoop(a, dls, True),
+                                    'bare loop, bf16 + channels_last, compiled': BareLoop(a, dls, True, compile=True)}
     for k, learn in learners.items(): print(f"  warm-up epoch {k:42s} {warm_up(learn):6.1f} s")
     for k, b in bare.items(): t = time.perf_counter(); b.epoch(); print(f"  warm-up epoch {k:42s} {time.perf_counter() - t:6.1f} s")
     runs = {**{k: (lambda l=l: timed_epoch(l, a.steps)) for k, l in learners.items()},
