@@ -2,7 +2,7 @@
 `precision='auto'` (on a CPU with bf16: bf16 autocast + channels_last), same architecture, same data; and the same with SGD
 (the bare loop's optimizer), which separates the framework's cost from the recipe's optimizer (Ranger).
 
-    python benchmarks/train_speed.py [--arch xresnet50] [--size 128] [--bs 32] [--steps 6] [--rounds 3] [--act mish] [--sa] [--no-ceiling]
+    python benchmarks/train_speed.py [--arch xresnet50] [--size 128] [--bs 32] [--steps 6] [--rounds 3] [--act mish] [--sa] [--no-ceiling] [--framework-rows]
 
 `--act` and `--sa` build both sides' models with that activation and self-attention (fastai's `act_cls`/`sa`, our
 `act`/`sa`): `--arch xresnet18 --size 64 --bs 64 --act mish --sa` is the peer cell of `benchmarks/peer.py`, per step.
@@ -96,6 +96,7 @@ def step_parser():
 def main():
     p = step_parser()
     p.add_argument('--no-ceiling', action='store_true', help='leave out the bare-loop rows')
+    p.add_argument('--framework-rows', action='store_true', help="add ours with the bare loop's recipe (SGD, no clipping), eager and compiled")
     a = p.parse_args()
     dls = dls_for(a.size, a.bs, a.steps)
     print(f"torch {torch.__version__}, {platform.machine()}, {torch.get_num_threads()} threads, CPU bf16: {cpu_bf16_supported()}; "
@@ -107,6 +108,9 @@ def main():
                 "ours, precision='auto'": mc_learner(dls, our_model(a), precision='auto', metrics=[]),
                 "ours, precision='auto', opt='sgd'": mc_learner(dls, our_model(a), precision='auto', metrics=[], opt='sgd', mom=0.9),
                 "ours, precision='auto', compile=True": mc_learner(dls, our_model(a), precision='auto', metrics=[], compile=True)}
+    if a.framework_rows:   # the bare loop's recipe (SGD, no clipping; fastai's weight decay stays) through our Learner: the framework's own cost
+        learners["ours, 'auto', sgd, no clip"] = mc_learner(dls, our_model(a), precision='auto', metrics=[], opt='sgd', mom=0.9, clip=None)
+        learners["ours, 'auto', sgd, no clip, compiled"] = mc_learner(dls, our_model(a), precision='auto', metrics=[], opt='sgd', mom=0.9, clip=None, compile=True)
     bare = {} if a.no_ceiling else {'bare loop, fp32': BareLoop(a, dls, False), 'bare loop, bf16 + channels_last': BareLoop(a, dls, True),
                                     'bare loop, bf16 + channels_last, compiled': BareLoop(a, dls, True, compile=True)}
     for k, learn in learners.items(): print(f"  warm-up epoch {k:42s} {warm_up(learn):6.1f} s")
