@@ -72,8 +72,8 @@ def last(row:dict, metric:str='accuracy') -> float:
     if metric in row and row[metric] not in ('', None): return float(row[metric])
     raise KeyError(f"Run {row['key']} seed {row['seed']} has no {metric!r}; recorded: {', '.join(h[-1]) if h else 'no history'}.")
 
-def study_table(cells:dict, baseline:str|None=None, metric:str='accuracy', extra=('f1_macro',)) -> pd.DataFrame:
-    "One row per cell: n, mean ± std and 95 % CI of `metric` (in %), the `extra` metrics' means, minutes per run, and against `baseline`: Δ, Welch's p, both intervals."
+def study_table(cells:dict, baseline:str|None=None, metric:str='accuracy', extra=('f1_macro',), min_runs:int=3) -> pd.DataFrame:
+    "One row per cell: n, mean ± std and 95 % CI of `metric` (in %), the `extra` metrics' means, minutes per run, and against `baseline` (both cells of >= `min_runs` runs): Δ, Welch's p, both intervals."
     for k, rs in cells.items(): _check_cell(k, rs)
     if baseline is not None and baseline not in cells: raise ValueError(f"Baseline {baseline!r} is not a cell; cells: {', '.join(cells)}.")
     out = []
@@ -88,7 +88,7 @@ def study_table(cells:dict, baseline:str|None=None, metric:str='accuracy', extra
         if baseline is not None and k != baseline:
             b = cells[baseline]
             if _data_of(rs[0]['config']) != _data_of(b[0]['config']): raise ValueError(f"Cell {k!r} ran on other data than the baseline {baseline!r}: they cannot be compared.")
-            if len(v) > 1 and len(b) > 1:
+            if len(v) >= max(2, min_runs) and len(b) >= max(2, min_runs):   # fewer runs: shown, not compared
                 c = compare(v, [100 * last(r, metric) for r in b])
                 d.update(delta=c['diff'], p=c['p'], delta_low=c['ci'][0], delta_high=c['ci'][1], boot_low=c['boot_ci'][0], boot_high=c['boot_ci'][1])
         out.append(d)
