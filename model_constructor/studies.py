@@ -15,8 +15,8 @@ import pandas as pd
 from .leaderboard import RunsFile, compare, mean_ci, verdict, _data_of
 
 # %% auto #0
-__all__ = ['load_runs', 'field', 'select', 'cells_of', 'missing_runs', 'last', 'study_table', 'table_markdown', 'plot_seeds',
-           'curves', 'plot_curves']
+__all__ = ['load_runs', 'field', 'select', 'cells_of', 'missing_runs', 'with_options', 'last', 'study_table', 'table_markdown',
+           'plot_seeds', 'curves', 'plot_curves']
 
 # %% ../nbs/40_studies.ipynb #9e15965e
 def load_runs(*outs) -> list:
@@ -56,6 +56,37 @@ def cells_of(rows:list, commands:dict) -> dict:
 def missing_runs(cells:dict, n:int=3) -> dict:
     "The cells with fewer than `n` recorded runs, and how many each lacks."
     return {k: n - len(rs) for k, rs in cells.items() if len(rs) < n}
+
+# %% ../nbs/40_studies.ipynb #fbd97aff
+def _options() -> dict:
+    "Each `mc-leaderboard` option -> whether it takes a value (`--compile`, `--save-model` do not)."
+    from model_constructor.leaderboard import parser
+    return {s: a.nargs != 0 for a in parser()._actions for s in a.option_strings if s.startswith('--')}
+
+def with_options(cmd:str, **opts) -> str:
+    "`cmd` (an `mc-leaderboard` command line, without the program name) with each option in `opts` set: a value replaces it in place or is added, `None` removes it; a flag without a value (`compile=True`) is added by `True`, removed by `False`/`None`."
+    import difflib, shlex
+    from model_constructor.leaderboard import command_key
+    valid = _options()
+    words = shlex.split(cmd)
+    for k, v in opts.items():
+        flag = '--' + k.replace('_', '-')
+        if flag not in valid:
+            near = difflib.get_close_matches(flag, sorted(valid), n=3)
+            raise ValueError(f"with_options: mc-leaderboard has no option {flag}" + (f"; did you mean {', '.join(near)}?" if near else "; see `mc-leaderboard --help`."))
+        takes = valid[flag]
+        if v is None or (v is False and not takes): new = []
+        elif not takes:
+            if v is not True: raise ValueError(f"with_options: {flag} takes no value; give {k}=True to add it, None to remove it (got {v!r}).")
+            new = [flag]
+        else: new = [flag, v if isinstance(v, str) else json.dumps(v)]     # lists, dicts and bools as JSON, as the parser reads them
+        if flag in words:            # in place, so the command reads as the one it came from
+            i = words.index(flag)
+            words[i:i + 1 + takes] = new
+        else: words += new
+    out = shlex.join(words)
+    command_key(out)          # recipe checked, model built on the meta device: what the runner would refuse is refused here, with its message
+    return out
 
 # %% ../nbs/40_studies.ipynb #68d1a772
 def _check_cell(label, rs):
