@@ -47,6 +47,14 @@ def default_monitor_modules(model:nn.Module) -> list:
     return [n for n, m in model.named_modules() if n and not list(m.children()) and not isinstance(m, _SKIP)]
 
 # %% ../nbs/18_actstats.ipynb #340e647c
+def _check_stats(o:torch.Tensor) -> torch.Tensor:
+    "What the blow-up check reads (abs_max, non_finite), the other stats NaN: no histogram on a step that is only checked."
+    o = o.detach()
+    nf = (~torch.isfinite(o)).sum().float()
+    s = torch.full((len(STAT_NAMES),), float('nan'), device=o.device)
+    s[3] = float('inf') if nf > 0 else (o.abs().amax().float() if o.numel() else 0.); s[4] = nf
+    return s
+
 class ActivationMonitor(Callback):
     "Record per-layer activation statistics and histograms during training; name the first layer that blows up."
     order = -20
@@ -66,8 +74,8 @@ class ActivationMonitor(Callback):
 
     def _hook(self, i):
         def f(m, args, out):
-            if self._active and torch.is_tensor(out):
-                s, h = layer_stats(out, self.bins)
+            if self._active and torch.is_tensor(out):      # a checked step that is not recorded needs only the check's two numbers
+                s, h = layer_stats(out, self.bins) if self._rec else (_check_stats(out), None)
                 self._cur.append((i, s, h))
         return f
 
