@@ -51,9 +51,9 @@ def _check_stats(o:torch.Tensor) -> torch.Tensor:
     "What the blow-up check reads (abs_max, non_finite), the other stats NaN: no histogram on a step that is only checked."
     o = o.detach()
     nf = (~torch.isfinite(o)).sum().float()
-    s = torch.full((len(STAT_NAMES),), float('nan'), device=o.device)
-    s[3] = float('inf') if nf > 0 else (o.abs().amax().float() if o.numel() else 0.); s[4] = nf
-    return s
+    am = o.abs().amax().float() if o.numel() else nf * 0
+    nan = torch.full_like(am, float('nan'))
+    return torch.stack([nan, nan, nan, torch.where(nf > 0, torch.full_like(am, float('inf')), am), nf])   # no host sync: stays where o lives
 
 class ActivationMonitor(Callback):
     "Record per-layer activation statistics and histograms during training; name the first layer that blows up."

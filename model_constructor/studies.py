@@ -15,8 +15,8 @@ import pandas as pd
 from .leaderboard import RunsFile, compare, mean_ci, verdict, _data_of
 
 # %% auto #0
-__all__ = ['load_runs', 'field', 'select', 'cells_of', 'missing_runs', 'with_options', 'last', 'study_table', 'table_markdown',
-           'plot_seeds', 'curves', 'plot_curves']
+__all__ = ['load_runs', 'field', 'select', 'cells_of', 'missing_runs', 'with_options', 'last', 'study_table', 'compare_pairs',
+           'table_markdown', 'plot_seeds', 'curves', 'plot_curves']
 
 # %% ../nbs/40_studies.ipynb #9e15965e
 def load_runs(*outs) -> list:
@@ -103,6 +103,13 @@ def last(row:dict, metric:str='accuracy') -> float:
     if metric in row and row[metric] not in ('', None): return float(row[metric])
     raise KeyError(f"Run {row['key']} seed {row['seed']} has no {metric!r}; recorded: {', '.join(h[-1]) if h else 'no history'}.")
 
+def _delta(label, rs, ref_label, ref, metric, min_runs) -> dict:
+    "Δ of cell `rs` against cell `ref` (Welch's p, both intervals), or {} while either has fewer than `min_runs` runs; cells on other data are refused."
+    if _data_of(rs[0]['config']) != _data_of(ref[0]['config']): raise ValueError(f"Cell {label!r} ran on other data than {ref_label!r}: they cannot be compared.")
+    if len(rs) < max(2, min_runs) or len(ref) < max(2, min_runs): return {}      # fewer runs: shown, not compared
+    c = compare([100 * last(r, metric) for r in rs], [100 * last(r, metric) for r in ref])
+    return dict(delta=c['diff'], p=c['p'], delta_low=c['ci'][0], delta_high=c['ci'][1], boot_low=c['boot_ci'][0], boot_high=c['boot_ci'][1])
+
 def study_table(cells:dict, baseline:str|None=None, metric:str='accuracy', extra=('f1_macro',), min_runs:int=3) -> pd.DataFrame:
     "One row per cell: n, mean ± std and 95 % CI of `metric` (in %), the `extra` metrics' means, minutes per run, and against `baseline` (both cells of >= `min_runs` runs): Δ, Welch's p, both intervals."
     for k, rs in cells.items(): _check_cell(k, rs)
@@ -116,12 +123,22 @@ def study_table(cells:dict, baseline:str|None=None, metric:str='accuracy', extra
             try: d[e] = statistics.mean(100 * last(r, e) for r in rs)
             except KeyError: d[e] = float('nan')
         d['minutes'] = statistics.mean(float(r['train_time_s']) for r in rs) / 60
-        if baseline is not None and k != baseline:
-            b = cells[baseline]
-            if _data_of(rs[0]['config']) != _data_of(b[0]['config']): raise ValueError(f"Cell {k!r} ran on other data than the baseline {baseline!r}: they cannot be compared.")
-            if len(v) >= max(2, min_runs) and len(b) >= max(2, min_runs):   # fewer runs: shown, not compared
-                c = compare(v, [100 * last(r, metric) for r in b])
-                d.update(delta=c['diff'], p=c['p'], delta_low=c['ci'][0], delta_high=c['ci'][1], boot_low=c['boot_ci'][0], boot_high=c['boot_ci'][1])
+        if baseline is not None and k != baseline: d.update(_delta(k, rs, baseline, cells[baseline], metric, min_runs))
+        out.append(d)
+    return pd.DataFrame(out).set_index('cell')
+
+# %% ../nbs/40_studies.ipynb #c678b8de
+def compare_pairs(cells:dict, reference:dict, metric:str='accuracy', min_runs:int=3) -> pd.DataFrame:
+    "For each `cell -> reference cell` in `reference`: n of each, Δ of `metric` in points with Welch's p, the Welch and bootstrap intervals, and the verdict ('not yet' while either has fewer than `min_runs` runs)."
+    out = []
+    for k, ref in reference.items():
+        for x in (k, ref):
+            if x not in cells: raise ValueError(f"compare_pairs: {x!r} is not a cell; cells: {', '.join(cells)}.")
+        d = dict(cell=k, reference=ref, n=len(cells[k]), n_ref=len(cells[ref]))
+        if cells[k] and cells[ref]:
+            for x in (k, ref): _check_cell(x, cells[x])
+            d.update(_delta(k, cells[k], ref, cells[ref], metric, min_runs))
+        d['verdict'] = verdict(d) if 'delta' in d else 'not yet'
         out.append(d)
     return pd.DataFrame(out).set_index('cell')
 
