@@ -111,7 +111,7 @@ def _delta(label, rs, ref_label, ref, metric, min_runs) -> dict:
     return dict(delta=c['diff'], p=c['p'], delta_low=c['ci'][0], delta_high=c['ci'][1], boot_low=c['boot_ci'][0], boot_high=c['boot_ci'][1])
 
 def study_table(cells:dict, baseline:str|None=None, metric:str='accuracy', extra=('f1_macro',), min_runs:int=3) -> pd.DataFrame:
-    "One row per cell: n, mean ± std and 95 % CI of `metric` (in %), the `extra` metrics' means, minutes per run, and against `baseline` (both cells of >= `min_runs` runs): Δ, Welch's p, both intervals."
+    "One row per cell: n, mean ± std and 95 % CI of `metric` (in %), the `extra` metrics' means, minutes per run (and how many machines they come from), and against `baseline` (both cells of >= `min_runs` runs): Δ, Welch's p, both intervals."
     for k, rs in cells.items(): _check_cell(k, rs)
     if baseline is not None and baseline not in cells: raise ValueError(f"Baseline {baseline!r} is not a cell; cells: {', '.join(cells)}.")
     out = []
@@ -123,6 +123,7 @@ def study_table(cells:dict, baseline:str|None=None, metric:str='accuracy', extra
             try: d[e] = statistics.mean(100 * last(r, e) for r in rs)
             except KeyError: d[e] = float('nan')
         d['minutes'] = statistics.mean(float(r['train_time_s']) for r in rs) / 60
+        d['machines'] = len({r.get('hardware') or '?' for r in rs})        # minutes from two machines are no one machine's minutes
         if baseline is not None and k != baseline: d.update(_delta(k, rs, baseline, cells[baseline], metric, min_runs))
         out.append(d)
     return pd.DataFrame(out).set_index('cell')
@@ -144,7 +145,7 @@ def compare_pairs(cells:dict, reference:dict, metric:str='accuracy', min_runs:in
 
 # %% ../nbs/40_studies.ipynb #2bc42895
 def table_markdown(t:pd.DataFrame, metric:str='top-1 %') -> str:
-    "`study_table`'s table as Markdown: mean ± std, 95 % CI, macro F1, minutes, and Δ against the baseline with p and the verdict."
+    "`study_table`'s table as Markdown: mean ± std, 95 % CI, macro F1, minutes (marked when a cell's runs come from more than one machine), and Δ against the baseline with p and the verdict."
     lines = [f'| cell | n | {metric} (mean ± std) | 95 % CI | macro F1 % | min / run | Δ points | 95 % CI of Δ (Welch / bootstrap) | p | |', '|---|---|---|---|---|---|---|---|---|---|']
     for k, r in t.iterrows():
         d = r.to_dict()
@@ -154,7 +155,8 @@ def table_markdown(t:pd.DataFrame, metric:str='top-1 %') -> str:
         dl = (f"{d['delta']:+.2f} | {d['delta_low']:+.2f} – {d['delta_high']:+.2f} / {d['boot_low']:+.2f} – {d['boot_high']:+.2f} | {d['p']:.3f} | {verdict(d)}"
               if has else 'baseline | | |' if 'delta' in d and r.name == _baseline_of(t) else '— | | |')
         std = '' if math.isnan(d['std']) else f" ± {d['std']:.2f}"
-        lines.append(f"| {k} | {int(d['n'])} | {d['mean']:.2f}{std} | {ci} | {f1} | {d['minutes']:.1f} | {dl} |")
+        mins = f"{d['minutes']:.1f}" + (f" ({int(d['machines'])} machines)" if d.get('machines', 1) > 1 else '')
+        lines.append(f"| {k} | {int(d['n'])} | {d['mean']:.2f}{std} | {ci} | {f1} | {mins} | {dl} |")
     return '\n'.join(lines)
 
 def _baseline_of(t):
