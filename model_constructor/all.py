@@ -22,6 +22,10 @@ from .callbacks import *
 from .data import *
 from .learner import *
 from .finetune import *
+from .runs import *
+from .recipes import *
+from .training import *
+from .stats import *
 from .leaderboard import *
 from .images import *
 from .cam import *
@@ -30,4 +34,4 @@ from .actstats import *
 from .results import *
 from .distributed import *
 import importlib as _importlib   # not `from model_constructor import ...`: that would rebind `involution` and `distributed` to their modules
-__all__ = [n for _m in 'layers norms blocks constructor zoo groups twist involution swap zoo_ops callbacks data learner finetune leaderboard images cam features actstats results distributed'.split() for n in _importlib.import_module(f'model_constructor.{_m}').__all__]
+__all__ = [n for _m in 'layers norms blocks constructor zoo groups twist involution swap zoo_ops callbacks data learner finetune runs recipes training stats leaderboard images cam features actstats results distributed'.split() for n in _importlib.import_module(f'model_constructor.{_m}').__all__]

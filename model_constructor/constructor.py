@@ -17,7 +17,7 @@ from torch import nn
 from fastcore.basics import listify
 
 from .layers import *
-from .layers import Registry, UnknownNameError
+from .layers import Registry, UnknownNameError, UntrustedImportError, trusted_imports, imports_trusted
 from .norms import *
 from .blocks import *
 
@@ -177,7 +177,16 @@ class Config:
     def _resolve_components(self):
         _check_field_types(self)
         for k, reg in self._components.items():
-            v = _comp_from_json(getattr(self, k), reg); setattr(self, k, v); reg.resolve(v)
+            given = getattr(self, k)
+            try:
+                v = _comp_from_json(given, reg)
+                if isinstance(v, str) and ':' in v: v = reg.get(v)   # a trusted import path: keep the object it names
+                reg.resolve(v)
+                if reg is ACTS and v is not None and not isinstance(act_layer(v), (nn.Module, type(None))):
+                    raise TypeError(f"calling it does not make an nn.Module")
+            except (ValueError, TypeError) as e:   # the field the user gave, not the layer that first used it
+                raise type(e)(f"{getattr(self, 'name', type(self).__name__)}: {k}={given!r}: {e}") from None
+            setattr(self, k, v)
     def to_dict(self) -> dict:
         "The config as JSON-ready plain data."
         return {f.name: (_comp_to_json(getattr(self, f.name), self._components[f.name]) if f.name in self._components
@@ -189,11 +198,11 @@ class Config:
         bad = set(d) - valid
         if bad: raise ValueError(f"Unknown {cls.__name__} field(s): {', '.join(sorted(bad))}. Valid fields: {', '.join(sorted(valid))}.")
         paths = [f"{k}={p!r}" for k in cls._components if k in d for p in _import_paths(d[k])]
-        if paths and not trust:
-            raise ValueError(f"{cls.__name__}.from_dict: {', '.join(paths)} would import a module and run what it names, so a config "
+        if paths and not (trust or imports_trusted()):
+            raise UntrustedImportError(f"{cls.__name__}.from_dict: {', '.join(paths)} would import a module and run what it names, so a config "
                              "file could run any code. Register the component and use its name (e.g. NORMS.register('my_norm', MyNorm)), "
                              "or pass trust=True for a config from a source you trust.")
-        return cls(**d)
+        with trusted_imports(trust or imports_trusted()): return cls(**d)
     def to_json(self, **kw) -> str: return json.dumps(self.to_dict(), **kw)
     @classmethod
     def from_json(cls, s:str, trust:bool=False): return cls.from_dict(json.loads(s), trust=trust)

@@ -6,7 +6,8 @@ Docs: https://model-constructor.github.io/model_constructor/layers.html.md"""
 
 # %% ../nbs/00_layers.ipynb #11162c5c
 from __future__ import annotations
-import difflib, importlib, inspect, math, warnings
+import contextvars, difflib, importlib, inspect, math, warnings
+from contextlib import contextmanager
 from collections import OrderedDict
 from functools import partial
 
@@ -18,9 +19,10 @@ import torch.nn.functional as F
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['ACTS', 'NORMS', 'CONVS', 'POOLS', 'ATTNS', 'CONV_ORDERS', 'UnknownNameError', 'Registry', 'act_layer', 'conv2d',
-           'separable_conv', 'avg_pool', 'max_pool', 'MaxBlurPool', 'max_blur_pool3', 'max_blur_pool', 'blur_pool',
-           'se_module', 'simple_self_attention', 'divisors', 'check_groups', 'ConvLayer', 'init_cnn']
+__all__ = ['ACTS', 'NORMS', 'CONVS', 'POOLS', 'ATTNS', 'CONV_ORDERS', 'UnknownNameError', 'UntrustedImportError',
+           'trusted_imports', 'imports_trusted', 'Registry', 'act_layer', 'conv2d', 'separable_conv', 'avg_pool',
+           'max_pool', 'MaxBlurPool', 'max_blur_pool3', 'max_blur_pool', 'blur_pool', 'se_module',
+           'simple_self_attention', 'divisors', 'check_groups', 'ConvLayer', 'init_cnn']
 
 # %% ../nbs/00_layers.ipynb #8538d0be
 class UnknownNameError(KeyError, ValueError):
@@ -30,8 +32,33 @@ class UnknownNameError(KeyError, ValueError):
 # %% ../nbs/00_layers.ipynb #55400edc
 def _key(name): return str(name).strip().lower().replace('-', '_')
 
+_TRUST = contextvars.ContextVar('mc_trust_imports', default=False)
+
+class UntrustedImportError(ValueError):
+    "An import path (`'module:Name'`) where imports are not trusted."
+
+@contextmanager
+def trusted_imports(trust:bool=True):
+    "Inside the block, registries import `'module:Name'` paths (`trust=True`) or refuse them (`trust=False`, the default everywhere)."
+    token = _TRUST.set(bool(trust))
+    try: yield
+    finally: _TRUST.reset(token)
+
+def imports_trusted() -> bool:
+    "Whether `'module:Name'` paths may be imported here (inside `trusted_imports()`)."
+    return _TRUST.get()
+
+_REGISTRY_OF = dict(activation='ACTS', norm='NORMS', conv='CONVS', pool='POOLS', attention='ATTNS', block='BLOCKS', stem='STEMS',
+                    head='HEADS', model='MODELS', augmentation='AUGS')
+
 def _import_path(path:str, kind:str='component'):
-    "The object at `'package.module:Qual.name'`."
+    "The object at `'package.module:Qual.name'`, if imports are trusted here."
+    if not _TRUST.get():
+        raise UntrustedImportError(
+            f"The {kind} {str(path)!r} is an import path: importing it and calling what it names could run any code, so "
+            f"configs, command lines and search spaces may not use one unless you trust their source. Register the component "
+            f"and use its name (e.g. {_REGISTRY_OF.get(kind, 'the registry')}.register('my_{kind}', MyClass)), pass the class itself in "
+            f"Python, or opt in: trust=True in Python, --trust-imports on mc-leaderboard and mc-sweep.")
     mod, _, qual = str(path).partition(':')
     try:
         obj = importlib.import_module(mod)

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .leaderboard import RunsFile, compare, mean_ci, verdict, _data_of
+from .runs import RunsFile
+from .stats import compare, mean_ci, verdict, _data_of
 
 # %% auto #0
 __all__ = ['load_runs', 'field', 'select', 'cells_of', 'missing_runs', 'with_options', 'last', 'study_table', 'compare_pairs',

@@ -15,8 +15,10 @@ from fastai.learner import Recorder
 
 from .constructor import Config
 from .zoo import MODELS
-from .leaderboard import (RECIPE, RunsFile, atomic_write, check_recipe, check_out, _probe, _size, _config_fields,
-                                           train_run, run_leaderboard, write_table, machine, versions)
+from .runs import RunsFile, atomic_write, check_out
+from .recipes import RECIPE, check_recipe, _size
+from .training import train_run, machine, versions
+from .leaderboard import run_leaderboard, write_table, _probe, _config_fields
 
 # %% auto #0
 __all__ = ['SPACES', 'SAMPLERS', 'PRUNERS', 'Param', 'parse_param', 'SearchSpace', 'read_yaml', 'load_space', 'space_yaml',

@@ -81,10 +81,11 @@ def transfer_weights(src, model:nn.Module, skip_head:bool=False, verbose:bool=Tr
 # %% ../nbs/04_zoo.ipynb #def0caa0
 _PRETRAINED = {}   # preset name -> function returning the published weights (a module or a state dict)
 
-def create_model(name:str, pretrained:bool=False, weights=None, **kwargs) -> nn.Module:
-    "Build preset `name` with config fields overridden by `kwargs`; optionally load `weights` (a file) or the published `pretrained` ones."
-    cfg = MODELS.get(name)
-    model = cfg.replace(**kwargs).build() if isinstance(cfg, Config) else cfg(**kwargs)
+def create_model(name:str, pretrained:bool=False, weights=None, trust:bool=False, **kwargs) -> nn.Module:
+    "Build preset `name` with config fields overridden by `kwargs`; optionally load `weights` (a file) or the published `pretrained` ones. Import paths (`'module:Name'`) in `kwargs` only with `trust=True`."
+    with trusted_imports(trust or imports_trusted()):
+        cfg = MODELS.get(name)
+        model = cfg.replace(**kwargs).build() if isinstance(cfg, Config) else cfg(**kwargs)
     if pretrained:
         if name not in _PRETRAINED:
             raise ValueError(f"No published weights for {name!r}; pretrained=True works for: {', '.join(sorted(_PRETRAINED))}. "
