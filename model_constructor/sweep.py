@@ -14,6 +14,7 @@ from fastai.callback.core import Callback, CancelFitException
 from fastai.learner import Recorder
 
 from .constructor import Config
+from .layers import trusted_imports, imports_trusted
 from .zoo import MODELS
 from .runs import RunsFile, atomic_write, check_out
 from .recipes import RECIPE, check_recipe, _size
@@ -23,7 +24,7 @@ from .leaderboard import run_leaderboard, write_table, _probe, _config_fields
 # %% auto #0
 __all__ = ['SPACES', 'SAMPLERS', 'PRUNERS', 'Param', 'parse_param', 'SearchSpace', 'read_yaml', 'load_space', 'space_yaml',
            'PruningCallback', 'open_storage', 'Sweep', 'leaderboard_command', 'importances', 'early_importances',
-           'write_report', 'test_best', 'sweep_parser', 'sweep_main', 'sweep_cli']
+           'write_report', 'test_best', 'sweep_parser', 'sweep_main', 'WorkersFailed', 'sweep_cli']
 
 # %% ../nbs/21_sweep.ipynb #f880cc96
 _DISTS = ('choice', 'uniform', 'loguniform', 'int', 'fixed')
@@ -135,17 +136,28 @@ class SearchSpace:
         "A trial's values as (recipe, model) dicts."
         return ({k: v for k, v in values.items() if k in RECIPE}, {k: v for k, v in values.items() if k not in RECIPE})
 
-    def check(self, holdout=None):
-        "Refuse, before anything trains, a candidate value `mc-leaderboard` would refuse: every choice and both ends of every range, each against the fixed values."
-        base = {**self.fixed, **{k: p.candidates()[0] for k, p in self.params.items()}}
+    def _refused(self, values:dict, holdout):
+        "Why `mc-leaderboard` would refuse these values (over the fixed ones), or None."
+        recipe, model = self.split({**self.fixed, **values})
+        try: _probe(check_recipe({**recipe, 'holdout': holdout}), model)
+        except (ValueError, TypeError, KeyError) as e: return str(e)
+        return None
+
+    def check(self, holdout=None, max_combinations:int=256):
+        "Refuse, before anything trains, what `mc-leaderboard` would refuse: every combination of the candidates of the fields that shape the model (choices, both ends of ranges) when there are at most `max_combinations`, and every candidate of every field against the fixed values."
+        import itertools
+        base = {k: p.candidates()[0] for k, p in self.params.items()}
         for k, p in self.params.items():
             for v in p.candidates():
-                recipe, model = self.split({**base, k: v})
-                try:
-                    r = check_recipe({**recipe, 'holdout': holdout})
-                    _probe(r, model)
-                except (ValueError, TypeError, KeyError) as e:
-                    raise ValueError(f"Search space: {k}={v!r} is refused: {e}") from None
+                if (why := self._refused({**base, k: v}, holdout)): raise ValueError(f"Search space: {k}={v!r} is refused: {why}")
+        shaping = [k for k in self.params if k not in RECIPE or k in ('arch', 'size')]   # recipe numbers (lr, wd, ...) are checked alone
+        combos = math.prod(len(self.params[k].candidates()) for k in shaping) if len(shaping) > 1 else 0
+        if 1 < combos <= max_combinations:
+            for vs in itertools.product(*(self.params[k].candidates() for k in shaping)):
+                combo = dict(zip(shaping, vs))
+                if (why := self._refused({**base, **combo}, holdout)):
+                    raise ValueError(f"Search space: the combination {', '.join(f'{k}={v!r}' for k, v in combo.items())} is refused: {why} "
+                                     "Change the choices so that every combination is valid (or fix one of them).")
 
     def to_json(self) -> str: return json.dumps(self.spec, sort_keys=True)
 
@@ -167,7 +179,25 @@ class _YAML(yaml.SafeLoader):
     "YAML 1.1 reads `1e-4` as a string (it wants `1.0e-4`); learning rates are written the first way, so read it as a float."
 _YAML.add_implicit_resolver('tag:yaml.org,2002:float', re.compile(r'^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$'), list('-+0123456789'))
 
-def read_yaml(text:str): return yaml.load(text, Loader=_YAML)
+def _no_duplicates(loader, node, deep=False):
+    "A mapping whose keys are unique: a key given twice is refused with where (YAML itself keeps the last silently)."
+    seen = {}
+    for k, _ in node.value:
+        key = loader.construct_object(k, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} is given twice (first on line {seen[key] + 1})", k.start_mark)
+        seen[key] = k.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+_YAML.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, lambda l, n: _no_duplicates(l, n, deep=True))
+
+def read_yaml(text:str, source:str='--space'):
+    "YAML (or JSON) text as data; a syntax error or a key given twice is a `ValueError` that says where (source, line, column)."
+    try: return yaml.load(text, Loader=_YAML)
+    except yaml.YAMLError as e:
+        m = getattr(e, 'problem_mark', None)
+        where = f" at line {m.line + 1}, column {m.column + 1}" if m is not None else ''
+        what = ': '.join(x for x in (getattr(e, 'context', None), getattr(e, 'problem', None)) if x) or str(e).splitlines()[0]
+        raise ValueError(f"{source}: not valid YAML/JSON{where}: {what}.") from None
 
 def load_space(space) -> SearchSpace:
     "A `SearchSpace` from a name in `SPACES`, a YAML/JSON file, a YAML/JSON string, or a dict."
@@ -181,8 +211,7 @@ def load_space(space) -> SearchSpace:
         if not p.is_file(): raise ValueError(f"--space {s}: no such file (named spaces: {', '.join(SPACES)}).")
         text, name = p.read_text(), p.stem
     else: text, name = s, 'inline'
-    try: spec = read_yaml(text)
-    except yaml.YAMLError as e: raise ValueError(f"--space: not valid YAML/JSON ({str(e).splitlines()[0]}).") from None
+    spec = read_yaml(text, f"--space {p}" if name != 'inline' else '--space')
     if not isinstance(spec, dict):
         raise ValueError(f"--space {s!r} is neither a named space ({', '.join(SPACES)}), a file, nor a mapping of fields (e.g. '{{lr: {{loguniform: [1e-4, 1e-2]}}}}').")
     return SearchSpace(spec, name=name)
@@ -232,7 +261,7 @@ def _counted(t) -> bool:
     "Whether a trial counts toward the total: finished, pruned, or failed by its own error (a dead worker's trial is retried instead)."
     import optuna
     S = optuna.trial.TrialState
-    return t.state in (S.COMPLETE, S.PRUNED) or t.state == S.FAIL and 'error' in t.user_attrs
+    return t.state in (S.COMPLETE, S.PRUNED) or t.state == S.FAIL and 'error' in t.user_attrs and 'invalid' not in t.user_attrs
 
 @contextlib.contextmanager
 def _flock(path:Path):
@@ -245,8 +274,8 @@ class Sweep:
     "A resumable Optuna study whose trials are leaderboard runs; `run()` works until the study holds `n_trials` finished trials."
     def __init__(self, space, out='leaderboard/sweeps/sweep', n_trials:int=30, study:str|None=None, storage:str|None=None,
                  sampler:str='tpe', pruner:str='median', prune_after:int=4, holdout:float|None=0.2, seed:int=0, metric:str='accuracy',
-                 heartbeat:int=60, log:str|None=None, report:bool=True, quiet:bool=False):
-        self.space = load_space(space)
+                 heartbeat:int=60, log:str|None=None, report:bool=True, quiet:bool=False, trust:bool=False):
+        self.space, self.trust = load_space(space), trust
         if sampler not in SAMPLERS: raise ValueError(f"Unknown --sampler {sampler!r}; valid: {', '.join(SAMPLERS)}.")
         if pruner not in PRUNERS: raise ValueError(f"Unknown --pruner {pruner!r}; valid: {', '.join(PRUNERS)}.")
         if sampler == 'grid' and any(p.kind != 'choice' for p in self.space.params.values()):
@@ -260,14 +289,34 @@ class Sweep:
             try: __import__('tensorboard' if log == 'tensorboard' else 'wandb')
             except ImportError: raise ValueError(f"--log {log} needs the {log} package: pip install \"model-constructor[logging]\".") from None
         if holdout is not None: check_recipe(dict(holdout=holdout))
-        self.space.check(holdout)
+        with trusted_imports(trust or imports_trusted()): self.space.check(holdout)
         self.out = check_out(out)
         self.n_trials, self.sampler_name, self.pruner_name, self.prune_after = n_trials, sampler, pruner, prune_after
         self.holdout, self.seed, self.metric, self.heartbeat, self.log, self.report, self.quiet = holdout, seed, metric, heartbeat, log, report, quiet
         self.study_name = study or self.space.name
         self.storage_url = storage
+        self._check_folder()
         self.storage = open_storage(storage, self.out, heartbeat)
+        (self.out/'.study').write_text(self.study_name)
         self.study = self._load()
+
+    def _check_folder(self):
+        "Refuse a folder that holds another study's files, or an earlier study's files without its SQLite database (deleted or empty)."
+        held = [f for f in ('runs.csv', 'trials.csv', 'report.md') if (self.out/f).exists()]
+        if not held: return
+        mark = self.out/'.study'
+        owner = mark.read_text().strip() if mark.exists() else None
+        if owner is None and (self.out/'report.md').exists():
+            m = re.match(r'# Sweep `(.+)`', (self.out/'report.md').read_text().split('\n', 1)[0])
+            owner = m.group(1) if m else None
+        if owner is not None and owner != self.study_name:
+            raise ValueError(f"--out {self.out} holds the files of study {owner!r} ({', '.join(held)}); study {self.study_name!r} would overwrite "
+                             f"its report and mix its rows. Give it its own folder: --out {self.out.parent/self.study_name}.")
+        db = self.out/'study.db'
+        if self.storage_url is None and (not db.exists() or db.stat().st_size == 0):
+            raise ValueError(f"{db} is {'missing' if not db.exists() else 'empty (0 bytes)'}, but {self.out} holds an earlier study's "
+                             f"{', '.join(held)}: starting again would begin a new study from trial 0 beside them. Restore study.db to resume, "
+                             "or move those files away (or pick another --out) to start over.")
 
     def _pruner(self):
         import optuna
@@ -307,7 +356,8 @@ class Sweep:
         S = optuna.trial.TrialState
         ts = self.study.get_trials(deepcopy=False)
         return dict(complete=sum(t.state == S.COMPLETE for t in ts), pruned=sum(t.state == S.PRUNED for t in ts),
-                    failed=sum(t.state == S.FAIL and 'error' in t.user_attrs for t in ts), running=sum(t.state == S.RUNNING for t in ts),
+                    failed=sum(t.state == S.FAIL and 'error' in t.user_attrs and 'invalid' not in t.user_attrs for t in ts),
+                    invalid=sum(t.state == S.FAIL and 'invalid' in t.user_attrs for t in ts), running=sum(t.state == S.RUNNING for t in ts),
                     waiting=sum(t.state == S.WAITING for t in ts), lost=sum(t.state == S.FAIL and 'error' not in t.user_attrs for t in ts))
 
     def _log_cbs(self, number:int) -> list:
@@ -323,6 +373,9 @@ class Sweep:
         return []
 
     def _objective(self, trial):
+        with trusted_imports(self.trust or imports_trusted()): return self._trial(trial)
+
+    def _trial(self, trial):
         import optuna
         release, self._release = getattr(self, '_release', None), None
         if release: release()                      # the trial exists now (RUNNING): other workers may start theirs
@@ -341,6 +394,12 @@ class Sweep:
         cmd = f"{self.command} # trial {trial.number}" if getattr(self, 'command', '') else f"mc-sweep trial {trial.number}"
         try:
             r = check_recipe(recipe)
+            _probe(r, model)
+        except (ValueError, TypeError, KeyError) as e:   # an invalid combination of values: not a trial's result, not counted
+            trial.set_user_attr('invalid', True)
+            trial.set_user_attr('error', f"invalid configuration: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}"[:500])
+            raise
+        try:
             row = train_run(r, model, self.seed, out=self.out, command=cmd, cbs=[cb, *self._log_cbs(trial.number)], plot=False)
         except Exception as e:
             trial.set_user_attr('error', f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"[:500])
@@ -364,8 +423,7 @@ class Sweep:
             print(f"trial {t.number} {state} {what} | {c['complete']} complete, {c['pruned']} pruned, {c['failed']} failed, {c['running']} running "
                   f"of {self.n_trials} | best {f'{best.value:.4f} (trial {best.number})' if best else '—'}", flush=True)
         if self.report:
-            try: write_report(self)
-            except Exception as e: warnings.warn(f"The sweep report could not be written ({type(e).__name__}: {e}); the study is kept in its storage.")
+            _safe_report(self)
 
     def best(self):
         "The best complete trial (None before the first)."
@@ -385,13 +443,27 @@ class Sweep:
                 c = self.counts()
                 done = c['complete'] + c['pruned'] + c['failed']
                 if done >= self.n_trials: break
+                if c['invalid'] > 3 * self.n_trials:
+                    raise ValueError(f"{c['invalid']} proposed configurations were invalid (see report.md, 'Failed'): the space is mostly invalid "
+                                     "combinations; narrow its choices.")
                 if c['waiting'] == 0 and done + c['running'] >= self.n_trials:
-                    release(); time.sleep(min(self.heartbeat, 10)); continue   # the rest is running elsewhere (or its worker died: wait for the heartbeat to tell)
+                    release(); self._say_waiting(); time.sleep(min(self.heartbeat, 10)); continue   # the rest is running elsewhere (or its worker died: wait for the heartbeat to tell)
                 self._release = release
                 self.study.optimize(self._objective, n_trials=1, catch=(Exception,), callbacks=[self._after_trial])
             finally: release()
-        if self.report: write_report(self)
+        if self.report: _safe_report(self)
         return self.study
+
+    def _say_waiting(self):
+        "One line when what this worker waits for changes: which trials run elsewhere, and when a silent one counts as dead."
+        import optuna
+        running = self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+        key = tuple(t.number for t in running)
+        if self.quiet or key == getattr(self, '_waited', None): return
+        self._waited = key
+        grace = 2 * self.heartbeat
+        print(f"waiting for trial(s) {', '.join(map(str, key))} running in another worker; a trial whose worker sends no heartbeat for "
+              f"{grace} s is retried here (checked every {min(self.heartbeat, 10)} s)", flush=True)
 
 # %% ../nbs/21_sweep.ipynb #8ecfd884
 def _flagval(v) -> str:
@@ -433,9 +505,20 @@ def importances(sweep) -> dict:
     "fANOVA importance of each parameter for the metric (empty before 3 complete trials)."
     import optuna
     if sum(t.state.name == 'COMPLETE' for t in sweep.study.get_trials(deepcopy=False)) < 3: return {}
+    return _fanova(sweep.study)
+
+def _fanova(study) -> dict:
+    "fANOVA importances, or {} when they are undefined (every trial scored the same: zero variance) or cannot be computed."
+    import optuna
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return optuna.importance.get_param_importances(sweep.study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+        try: return optuna.importance.get_param_importances(study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+        except (RuntimeError, ValueError, ZeroDivisionError): return {}
+
+def _safe_report(sweep):
+    "Write the report; a report that fails never stops a study (a warning says why)."
+    try: write_report(sweep)
+    except Exception as e: warnings.warn(f"The sweep report could not be written ({type(e).__name__}: {e}); the study is kept in its storage.")
 
 def early_importances(sweep) -> tuple:
     "fANOVA importances over *every* finished trial (complete and pruned) for its metric after the last epoch they all reached: (epoch, importances); (None, {}) when there is nothing to add."
@@ -448,9 +531,8 @@ def early_importances(sweep) -> tuple:
     for t in ts:
         if step in t.intermediate_values:
             proxy.add_trial(optuna.trial.create_trial(params=t.params, distributions=t.distributions, value=t.intermediate_values[step]))
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        return step + 1, optuna.importance.get_param_importances(proxy, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+    imp = _fanova(proxy)
+    return (step + 1, imp) if imp else (None, {})
 
 def write_report(sweep) -> str:
     "Regenerate `report.md`, `trials.csv` and the pictures in the sweep folder; returns the markdown."
@@ -477,6 +559,7 @@ def write_report(sweep) -> str:
              f"({'a seeded ' + format(sweep.holdout, 'g') + ' of the training set; the official validation set is kept for the test' if sweep.holdout else 'the official validation set (no hold-out)'}); "
              f"every trial trains with seed {sweep.seed}. Storage: `{_redact(sweep.storage_url or 'sqlite:///study.db')}`. Machine: {machine()}; {versions()}.", '',
              f"**{c['complete']} complete, {c['pruned']} pruned, {c['failed']} failed, {c['running']} running** of {sweep.n_trials} asked"
+             + (f"; {c['invalid']} invalid configuration(s) proposed, not counted" if c['invalid'] else '')
              + (f"; {c['lost']} lost to a dead worker and retried" if c['lost'] else '') + '. '
              f"Epochs trained: {trained} of the {n_fin * epochs} the {n_fin} trials that trained would have trained without pruning "
              f"({100 * (1 - trained / max(n_fin * epochs, 1)):.0f} % saved)"
@@ -493,6 +576,8 @@ def write_report(sweep) -> str:
             b = done[0]
             L += ['', f"Best: trial {b.number}, hold-out {sweep.metric} {b.value:.4f}. Confirm it on the official validation set over 5 seeds:", '',
                   '```sh', leaderboard_command(sweep, {k: _dec(v) if isinstance(v, str) else v for k, v in b.params.items()}), '```', '']
+        if not imp and c['complete'] >= 3:
+            L += ['## What matters', '', 'Parameter importances are undefined here: the complete trials all scored the same (no variance to share out).', '']
         if imp:
             L += ['## What matters', '', 'fANOVA importance of each parameter for the hold-out metric (share of its variance over the complete trials):', '',
                   '| parameter | importance |', '|---|---|'] + [f"| {k} | {v:.3f} |" for k, v in imp.items()] + ['']
@@ -536,7 +621,10 @@ def _worker(args_json:str):
     defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
     a = json.loads(args_json)
     cmd = a.pop('command')
-    s = Sweep(**a); s.command = cmd; s.run()
+    from model_constructor.leaderboard import sigterm_as_interrupt
+    with sigterm_as_interrupt():
+        try: s = Sweep(**a); s.command = cmd; s.run()
+        except KeyboardInterrupt: sys.exit(130)
 
 def _sweep_cli(space:str='cnn5_nine', # a named space (cnn5_nine, xresnet), a YAML/JSON file, or the space itself as YAML/JSON text
                fixed:str=None, # YAML/JSON mapping set over the space's values, e.g. '{epochs: 2, size: 48}'
@@ -556,6 +644,7 @@ def _sweep_cli(space:str='cnn5_nine', # a named space (cnn5_nine, xresnet), a YA
                test:bool=False, # after the trials, train the best configuration on the full training set, score it on the official validation set
                test_runs:int=1, # seeds for --test
                show_space:bool=False, # print the space as YAML and exit
+               trust_imports:bool=False, # allow 'module:Name' import paths in the space (they import and run code: only for spaces you trust)
               ):
     "Bayesian hyperparameter search over constructor and recipe fields: each trial a leaderboard run, validated on a hold-out of the training set."
     ...
@@ -574,9 +663,10 @@ def sweep_main(argv=None):
             sp = load_space(a['space'])
             print(yaml.safe_dump(sp.spec, sort_keys=False, default_flow_style=None)); return sp
         sp = load_space(a.pop('space'))
+        a['trust'] = a.pop('trust_imports')
         fixed = a.pop('fixed')
         if fixed:
-            f = read_yaml(fixed)
+            f = read_yaml(fixed, '--fixed')
             if not isinstance(f, dict): raise ValueError(f"--fixed takes a mapping, e.g. '{{epochs: 2}}'; got {fixed!r}.")
             sp = SearchSpace({**sp.spec, **f}, name=sp.name)
         workers, test, test_runs = a.pop('workers'), a.pop('test'), a.pop('test_runs')
@@ -606,16 +696,26 @@ def _spawn(s, sp, a, workers):
     args = json.dumps(dict(space=sp.spec, **{**a, 'study': s.study_name}, command=s.command, quiet=False))
     procs = []
     for i in range(workers):
-        env = {**os.environ, **({'CUDA_VISIBLE_DEVICES': str(i)} if torch.cuda.device_count() > i else {'OMP_NUM_THREADS': str(max(1, (os.cpu_count() or 1) // workers))})}
+        from model_constructor.leaderboard import _worker_env
+        env = _worker_env(i, workers)   # one GPU of the user's visible set each, else a share of the CPU threads
         procs.append(subprocess.Popen([sys.executable, '-c', code, args], env=env))
     try: codes = [p.wait() for p in procs]
     except KeyboardInterrupt:
-        for p in procs: p.terminate()
-        raise
-    if any(codes): raise RuntimeError(f"sweep worker exit codes {codes}; the study keeps every finished trial — run the same command to resume.")
+        from model_constructor.leaderboard import _stop
+        _stop(procs); raise
+    if any(codes): raise WorkersFailed(f"sweep worker exit codes {codes} ({', '.join('killed by signal ' + str(-c) if c < 0 else 'exit ' + str(c) for c in codes if c)}); "
+                                      "the study keeps every finished trial — run the same command to resume.")
+
+class WorkersFailed(RuntimeError): "Sweep worker processes that ended badly (killed, crashed)."
 
 def sweep_cli():
-    "Console entry point of `mc-sweep`."
-    try: sweep_main()
+    "Console entry point of `mc-sweep`: Ctrl-C, SIGTERM and failed workers end with one line."
+    import optuna
+    from model_constructor.leaderboard import sigterm_as_interrupt, Terminated
+    optuna.logging.set_verbosity(optuna.logging.ERROR)   # a failed or interrupted trial is reported in one line by the sweep, not by Optuna's traceback
+    try:
+        with sigterm_as_interrupt(): sweep_main()
+    except Terminated: return 143
     except KeyboardInterrupt: return 130
+    except WorkersFailed as e: print(f"mc-sweep: {e}", file=sys.stderr); return 1
     return 0
