@@ -15,6 +15,23 @@ def pytest_collect_file(parent, file_path):
     if file_path.suffix == '.ipynb' and not file_path.name.startswith(('_', '.')) and '.ipynb_checkpoints' not in str(file_path):
         return NotebookFile.from_parent(parent, path=file_path)
 
+from contextlib import contextmanager
+
+@contextmanager
+def _registries_restored():
+    "Put every registry's entries back as they were after a notebook ran: notebooks share a process under xdist, and a chapter's export cells register the classes they just defined (e.g. 07's `Involution`), which later notebooks' isinstance checks against the package's class would not recognise."
+    import gc
+    from model_constructor.layers import Registry
+    regs = [o for o in gc.get_objects() if isinstance(o, Registry)]
+    saved = [(r, dict(r._items), dict(r._aliases)) for r in regs]
+    try: yield
+    finally:
+        for r, items, aliases in saved:
+            for k, v in list(r._items.items()):
+                if getattr(v, '__module__', None) == '__main__':   # defined in the notebook's kernel, not by the package
+                    if k in items: r._items[k] = items[k]
+                    else: del r._items[k]
+
 class NotebookFile(pytest.File):
     def collect(self): yield NotebookItem.from_parent(self, name=self.path.stem)
 
@@ -26,7 +43,8 @@ class NotebookItem(pytest.Item):
         from nbdev.config import get_config
         skip = get_config().tst_flags.split()
         force = skip if (self.config.getoption('--slow') or os.environ.get('MC_SLOW') == '1') else None
-        ok, secs = test_nb(self.path, skip_flags=skip, force_flags=force, showerr=True)
+        with _registries_restored():   # a chapter re-running its export cells re-registers its own class objects: not for the next notebook
+            ok, secs = test_nb(self.path, skip_flags=skip, force_flags=force, showerr=True)
         self.user_properties.append(('seconds', secs))
         if not ok: raise NotebookError(f'{self.path.name} failed (traceback above, on stderr)')
 

@@ -97,16 +97,22 @@ def _probe(r, model):
 class Terminated(KeyboardInterrupt):
     "SIGTERM (a scheduler, `timeout`, a closing terminal), handled as Ctrl-C is: what is finished is kept, claims are released."
 
-def _on_sigterm(signum, frame): raise Terminated()
+_SIGTERM_PID = []
+
+def _on_sigterm(signum, frame):
+    if _SIGTERM_PID and os.getpid() != _SIGTERM_PID[-1]:   # a forked child (a DataLoader worker) inherited the handler: die as SIGTERM would
+        signal.signal(signal.SIGTERM, signal.SIG_DFL); os.kill(os.getpid(), signal.SIGTERM); return
+    raise Terminated()
 
 @contextmanager
 def sigterm_as_interrupt():
     "Inside the block (main thread only), SIGTERM raises `Terminated` — a `KeyboardInterrupt` — so `finally` blocks run and claims are released."
     import threading
     if threading.current_thread() is not threading.main_thread(): yield; return
+    _SIGTERM_PID.append(os.getpid())
     old = signal.signal(signal.SIGTERM, _on_sigterm)
     try: yield
-    finally: signal.signal(signal.SIGTERM, old)
+    finally: signal.signal(signal.SIGTERM, old); _SIGTERM_PID.pop()
 
 def check_data(r:dict, seed:int=0):
     "The first run's data, built once before anything trains: a folder's classes, and at least one full batch of training images."
