@@ -22,7 +22,7 @@ def _registries_restored():
     "Put every registry's entries back as they were after a notebook ran: notebooks share a process under xdist, and a chapter's export cells register the classes they just defined (e.g. 07's `Involution`), which later notebooks' isinstance checks against the package's class would not recognise."
     import gc
     from model_constructor.layers import Registry
-    regs = [o for o in gc.get_objects() if isinstance(o, Registry)]
+    regs = [o for o in gc.get_objects() if type(o) is Registry]   # type(), not isinstance: a dead weak proxy raises on isinstance
     saved = [(r, dict(r._items), dict(r._aliases)) for r in regs]
     try: yield
     finally:
