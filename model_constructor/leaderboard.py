@@ -6,7 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/leaderboard.html.md"
 
 # %% ../nbs/14e_leaderboard.ipynb #47efe74b
 from __future__ import annotations
-import argparse, dataclasses, functools, json, math, os, shlex, signal, statistics, subprocess, sys
+import argparse, dataclasses, functools, json, math, os, re, shlex, signal, statistics, subprocess, sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from .recipes import _size, _number, _ADDED_FIELDS, _ADDED_RECIPE
 from .stats import _summary, _short, _difference_lines, _data_of
 
 # %% auto #0
-__all__ = ['RECORDS', 'write_table', 'Terminated', 'sigterm_as_interrupt', 'check_data', 'run_leaderboard', 'parser',
-           'parse_command', 'command_key', 'main', 'cli']
+__all__ = ['RECORDS', 'shown_command', 'write_table', 'Terminated', 'sigterm_as_interrupt', 'check_cell_data', 'run_leaderboard',
+           'parser', 'parse_command', 'command_key', 'main', 'cli']
 
 # %% ../nbs/14e_leaderboard.ipynb #dfef2c7d
 RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
@@ -50,6 +50,10 @@ RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
 def _mean_sd(acc) -> str:
     "Mean ± sample std; one run has no spread, so none is shown."
     return f"{statistics.mean(acc):.2f} ± {statistics.stdev(acc):.2f}" if len(acc) > 1 else f"{acc[0]:.2f} (1 run)"
+
+def shown_command(cmd:str) -> str:
+    "A recorded command as a reader runs it: without the leading `FASTAI_HOME=...` that says where the recording machine kept its data (the row keeps it)."
+    return re.sub(r'^FASTAI_HOME=\S+\s+', '', cmd)
 
 def _ci(acc):
     m, h = mean_ci(acc)
@@ -78,7 +82,7 @@ def write_table(out='leaderboard') -> str:
     lines += _difference_lines([r for r in rows if not json.loads(r['config'])['recipe'].get('holdout')])
     lines += ['', '## Commands and versions', '']
     for key, rs in cells.items():
-        lines.append(f"- `{key}` seeds {', '.join(sorted((r['seed'] for r in rs), key=int))}: `{rs[0]['command']}` — {rs[0]['versions']}, commit {rs[0]['git_commit']}")
+        lines.append(f"- `{key}` seeds {', '.join(sorted((r['seed'] for r in rs), key=int))}: `{shown_command(rs[0]['command'])}` — {rs[0]['versions']}, commit {rs[0]['git_commit']}")
     notes = Path(out)/'notes.md'   # what people add by hand (conditions of the runs), kept under the generated table
     if notes.exists(): lines += ['', notes.read_text().strip()]
     md = '\n'.join(lines) + '\n'
@@ -114,10 +118,9 @@ def sigterm_as_interrupt():
     try: yield
     finally: signal.signal(signal.SIGTERM, old); _SIGTERM_PID.pop()
 
-def check_data(r:dict, seed:int=0):
+def check_cell_data(r:dict, seed:int=0):
     "The first run's data, built once before anything trains: a folder's classes, and at least one full batch of training images."
-    from model_constructor.training import check_data as _check
-    _check(make_dls(r, seed), r)
+    check_data(make_dls(r, seed), r)
 
 def _record(rf, row, seed) -> str:
     "Append a trained run's row; if runs.csv cannot be written, keep it pending. Returns where it went; raises only when it could be kept nowhere (after printing it)."
@@ -156,7 +159,7 @@ def _run_leaderboard(recipe, model, runs, seed, out, command, seeds, workers, qu
     key = cell_key(r, probe.cfg.to_dict() if hasattr(probe, 'cfg') else {})
     todo = [s for s in seeds if s not in rf.done(key)]
     if not quiet and len(todo) < len(seeds): print(f"cell {key}: seeds {sorted(set(seeds) - set(todo))} already in {rf.path}, skipped")
-    if todo: check_data(r, todo[0])
+    if todo: check_cell_data(r, todo[0])
     if workers > 1 and len(todo) > 1: return _spread(r, model, todo, workers, out, command, imports_trusted())
     new = []
     try:

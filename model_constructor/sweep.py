@@ -257,12 +257,6 @@ def _redact(url:str) -> str:
 # %% ../nbs/21_sweep.ipynb #ed681293
 SAMPLERS, PRUNERS = ('tpe', 'random', 'grid'), ('median', 'hyperband', 'none')
 
-def _counted(t) -> bool:
-    "Whether a trial counts toward the total: finished, pruned, or failed by its own error (a dead worker's trial is retried instead)."
-    import optuna
-    S = optuna.trial.TrialState
-    return t.state in (S.COMPLETE, S.PRUNED) or t.state == S.FAIL and 'error' in t.user_attrs and 'invalid' not in t.user_attrs
-
 @contextlib.contextmanager
 def _flock(path:Path):
     with open(path, 'a') as f:
@@ -476,8 +470,7 @@ def _show(v) -> str: return f"{v:.4g}" if isinstance(v, float) else _flagval(_de
 def leaderboard_command(sweep, params:dict, runs:int=5) -> str:
     "The `mc-leaderboard` command that trains `params` (over the space's fixed values) on the official validation set, `runs` seeds."
     cfg = {**sweep.space.fixed, **params}
-    env = f"FASTAI_HOME={shlex.quote(os.environ['FASTAI_HOME'])} " if os.environ.get('FASTAI_HOME') else ''
-    return env + 'mc-leaderboard ' + ' '.join(f"--{k.replace('_', '-')} {shlex.quote(_flagval(v))}" for k, v in cfg.items()) + f" --runs {runs}"
+    return 'mc-leaderboard ' + ' '.join(f"--{k.replace('_', '-')} {shlex.quote(_flagval(v))}" for k, v in cfg.items()) + f" --runs {runs}"
 
 def _plots(sweep) -> list:
     import matplotlib; matplotlib.use('Agg')
@@ -638,7 +631,7 @@ def _sweep_cli(space:str='cnn5_nine', # a named space (cnn5_nine, xresnet), a YA
                holdout:float=0.2, # fraction of the training set to validate on (0: the official validation set, which --test then cannot judge)
                seed:int=0, # the seed every trial trains with
                metric:str='accuracy', # accuracy, top5, f1_macro, f1_micro (hold-out, last epoch)
-               workers:int=1, # processes on this machine (one per GPU, else CPU processes sharing the cores)
+               workers:int=1, # processes on one machine (one per GPU, else CPU processes sharing the cores)
                heartbeat:int=60, # seconds between a running trial's heartbeats; a trial silent for twice this is retried
                log:str=None, # tensorboard or wandb (offline unless WANDB_MODE says otherwise)
                test:bool=False, # after the trials, train the best configuration on the full training set, score it on the official validation set
