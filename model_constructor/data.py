@@ -117,9 +117,15 @@ def holdout_splitter(base, frac:float, seed:int=0):
 
 def folder_dls(path, size:int=128, bs:int=64, valid:str|float='val', seed:int=0, aug='leaderboard', max_per_class:int|None=None,
                verify:bool=True, num_workers:int|None=None, device=None, holdout:float|None=None, holdout_seed:int=0,
-               classes=None, **kwargs):
-    "fastai `DataLoaders` from a folder of class folders (`valid`: a folder name, or a fraction for a seeded random split; `holdout`: validate on a seeded fraction of the training set instead; `classes`: only these class folders)."
+               classes=None, loader:str='jpeg', **kwargs):
+    "fastai `DataLoaders` from a folder of class folders (`valid`: a folder name, or a fraction for a seeded random split; `holdout`: validate on a seeded fraction of the training set instead; `classes`: only these class folders; `loader='cached'`: the cached loader)."
     path = Path(path).expanduser()
+    if loader == 'cached':
+        if AUGS._canon(aug) != 'leaderboard': raise ValueError(f"loader='cached' does the leaderboard augmentation (RandomResizedCrop + flip, on the device); aug={aug!r} needs loader='jpeg'.")
+        from model_constructor.cached import cached_dls
+        return cached_dls(path, size=size, bs=bs, valid=valid, seed=seed, max_per_class=max_per_class, verify=verify, holdout=holdout,
+                          holdout_seed=holdout_seed, classes=classes, device=device, num_workers=num_workers, **kwargs)
+    if loader != 'jpeg': raise ValueError(f"Unknown loader {loader!r}; valid: jpeg, cached.")
     item, batch = AUGS.get(aug)(size)
     files = _scan(path, valid, max_per_class, verify, classes)
     splitter = GrandparentSplitter('train', valid) if isinstance(valid, str) else RandomSplitter(valid, seed=seed)

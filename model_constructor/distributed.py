@@ -6,7 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/distributed.html.md"
 
 # %% ../nbs/20_distributed.ipynb #af56e3fa
 from __future__ import annotations
-import atexit
+import atexit, os
 from contextlib import contextmanager
 import torch
 from fastai.torch_core import rank_distrib, num_distrib
@@ -14,7 +14,8 @@ from fastai.callback.progress import ProgressCallback
 from fastai.distributed import DistributedDL, DistributedTrainer
 
 # %% auto #0
-__all__ = ['comm_device', 'MCDistributedDL', 'MCDistributedTrainer', 'is_main_process', 'world_note', 'distributed']
+__all__ = ['comm_device', 'MCDistributedDL', 'MCDistributedTrainer', 'is_main_process', 'rank_device', 'world_note',
+           'distributed']
 
 # %% ../nbs/20_distributed.ipynb #d2f3a1a3
 def comm_device() -> torch.device:
@@ -42,6 +43,15 @@ class MCDistributedTrainer(DistributedTrainer):
 def is_main_process() -> bool:
     "True in a single process and in rank 0 of a distributed run: the one that writes files."
     return rank_distrib() == 0
+
+def rank_device() -> torch.device:
+    "This process's training device: under `torchrun` with GPUs, the GPU of its LOCAL_RANK (counted within CUDA_VISIBLE_DEVICES), made current; else fastai's `default_device()`."
+    from fastai.torch_core import default_device
+    if num_distrib() > 1 and torch.cuda.is_available():
+        i = int(os.environ.get('LOCAL_RANK', rank_distrib())) % torch.cuda.device_count()
+        torch.cuda.set_device(i)
+        return torch.device('cuda', i)
+    return default_device()
 
 def world_note() -> str:
     "'' in a single process, else e.g. ', 2 processes (DDP, gloo)' for the hardware column of a run."

@@ -6,7 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/leaderboard.html.md"
 
 # %% ../nbs/14e_leaderboard.ipynb #47efe74b
 from __future__ import annotations
-import argparse, dataclasses, functools, json, math, os, re, shlex, signal, statistics, subprocess, sys
+import argparse, dataclasses, functools, json, math, os, re, shlex, signal, statistics, subprocess, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from .recipes import _size, _number, _ADDED_FIELDS, _ADDED_RECIPE
 from .stats import _summary, _short, _difference_lines, _data_of
 
 # %% auto #0
-__all__ = ['RECORDS', 'shown_command', 'write_table', 'Terminated', 'sigterm_as_interrupt', 'check_cell_data', 'run_leaderboard',
-           'parser', 'parse_command', 'command_key', 'main', 'cli']
+__all__ = ['RECORDS', 'shown_command', 'write_table', 'sigterm_as_interrupt', 'check_cell_data', 'run_leaderboard', 'parser',
+           'parse_command', 'command_key', 'main', 'cli']
 
 # %% ../nbs/14e_leaderboard.ipynb #dfef2c7d
 RECORDS = {  # (dataset, size, epochs) -> (top-1 %, note)
@@ -59,7 +59,7 @@ def _ci(acc):
     m, h = mean_ci(acc)
     return '—' if math.isnan(h) else f"{m - h:.2f} – {m + h:.2f}"
 
-_PREC = {'CPUAutocast': 'bf16 autocast + channels-last (CPU)', 'MixedPrecision': 'mixed precision (GPU)', 'fp32': 'fp32'}
+_PREC = {'CPUAutocast': 'bf16 autocast + channels-last (CPU)', 'MixedPrecision': 'mixed precision (GPU)'}   # rows recorded before the precision was named in full
 
 def write_table(out='leaderboard') -> str:
     "Regenerate `out/README.md` from `out/runs.csv`; returns the markdown."
@@ -97,9 +97,6 @@ def _probe(r, model):
     try:
         with torch.device('meta'): return build_model(r, model, 2)
     except (RuntimeError, NotImplementedError): return build_model(r, model, 2)
-
-class Terminated(KeyboardInterrupt):
-    "SIGTERM (a scheduler, `timeout`, a closing terminal), handled as Ctrl-C is: what is finished is kept, claims are released."
 
 _SIGTERM_PID = []
 
@@ -198,8 +195,12 @@ def _worker_env(i:int, workers:int) -> dict:
     if i < len(gpus): return {**os.environ, 'CUDA_VISIBLE_DEVICES': gpus[i]}
     return {**os.environ, 'OMP_NUM_THREADS': str(max(1, (os.cpu_count() or 1) // workers))}
 
-def _stop(procs):
-    "Ask worker processes to stop (SIGTERM: each keeps what it finished and releases its claims), then wait for them."
+def _stop(procs, grace:float=0.):
+    "Stop worker processes: give those that got the same Ctrl-C `grace` seconds to end by themselves, then SIGTERM (each keeps what it finished and releases its claims), and wait."
+    end = time.time() + grace
+    for p in procs:
+        try: p.wait(timeout=max(0., end - time.time()))
+        except subprocess.TimeoutExpired: pass
     for p in procs:
         if p.poll() is None: p.terminate()
     for p in procs:
@@ -217,8 +218,8 @@ def _spread(recipe, model, seeds, workers, out, command, trust=False):
             args = dict(recipe=recipe, model=model, seeds=mine, out=str(out), command=command, workers=1, quiet=True, trust=trust)
             procs.append(subprocess.Popen([sys.executable, '-c', code, json.dumps(args, default=str)], env=_worker_env(i, workers)))
         codes = [p.wait() for p in procs]
-    except KeyboardInterrupt:
-        _stop(procs); raise
+    except KeyboardInterrupt as e:
+        _stop(procs, 0 if isinstance(e, Terminated) else 10); raise   # a terminal's Ctrl-C reached the workers too: they stop at their next batch
     if any(codes): raise RuntimeError(f"worker exit codes {codes}; finished runs are in {Path(out)/'runs.csv'}, rerun the same command to resume.")
     write_table(out)
     return [r for r in RunsFile(Path(out)/'runs.csv').rows() if int(r['seed']) in seeds]
@@ -252,6 +253,8 @@ def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 12
                 precision:str='auto', # auto, fp32, bf16, fp16
                 compile:bool=False, # torch.compile the model (faster steps; the first batch pays the compile)
                 aug:str='leaderboard', # augmentation preset
+                loader:str='jpeg', # jpeg (fastai's per-image pipeline in worker processes) or cached (decoded once into a store next to the dataset, augmented on the device in batches: what keeps a GPU fed)
+                sizes:str=None, # progressive resizing: JSON list of image sizes, one per epoch, ending at --size (e.g. '[96, 112, 128, 128, 128]')
                 release:str='auto', # dataset release: auto, 160, 320, full
                 data:str=None, # path of an existing dataset copy (skips untar_data)
                 max_per_class:int=None, # class-balanced slice of the data (quick checks)
@@ -325,6 +328,7 @@ def parse_command(argv) -> dict:
     recipe = {k: v for k, v in a.items() if v is not None}
     if recipe.get('clip') == 0: recipe['clip'] = None
     if isinstance(recipe.get('classes'), str): recipe['classes'] = _value(recipe['classes'])
+    if isinstance(recipe.get('sizes'), str): recipe['sizes'] = _value(recipe['sizes'])
     if recipe.get('data') is not None and 'dataset' not in recipe: recipe['dataset'] = 'folder'   # a folder of one's own is its own dataset
     seeds = check_seeds(seeds) if seeds is not None else None
     env = f"FASTAI_HOME={shlex.quote(os.environ['FASTAI_HOME'])} " if os.environ.get('FASTAI_HOME') else ''   # where untar_data looks

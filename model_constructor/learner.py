@@ -7,6 +7,7 @@ Docs: https://model-constructor.github.io/model_constructor/learner.html.md"""
 # %% ../nbs/12_learner.ipynb #666a3ffd
 from __future__ import annotations
 from functools import partial
+import warnings
 import torch
 from torch import nn
 from fastcore.basics import store_attr, listify
@@ -15,7 +16,7 @@ from fastai.callback.mixup import MixUp
 from fastai.callback.schedule import *
 from fastai.callback.tracker import SaveModelCallback
 from fastai.callback.channelslast import ChannelsLast
-from fastai.callback.fp16 import MixedPrecision
+from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy, top_k_accuracy, AccumMetric
@@ -28,8 +29,8 @@ from .constructor import MCModel, mc_splitter, stage_splitter
 from .callbacks import TrainingGuard
 
 # %% auto #0
-__all__ = ['LOSSES', 'OPTS', 'SCHEDULES', 'cpu_bf16_supported', 'CPUAutocast', 'precision_callbacks', 'timm_splitter',
-           'default_splitter', 'mc_metrics', 'mc_learner', 'fit_recipe']
+__all__ = ['LOSSES', 'OPTS', 'SCHEDULES', 'cpu_bf16_supported', 'CPUAutocast', 'gpu_precision', 'precision_callbacks',
+           'learner_precision', 'timm_splitter', 'default_splitter', 'mc_metrics', 'mc_learner', 'fit_recipe']
 
 # %% ../nbs/12_learner.ipynb #002545c8
 LOSSES, OPTS = Registry('loss'), Registry('optimizer')
@@ -54,24 +55,51 @@ def cpu_bf16_supported() -> bool:
     return bool(getattr(c, '_is_avx512_bf16_supported', lambda: False)() or getattr(c, '_is_amx_tile_supported', lambda: False)())
 
 class CPUAutocast(Callback):
-    "bf16 autocast for CPU training (fastai's `MixedPrecision` only drives CUDA); predictions back in fp32 for the loss."
+    "bf16 autocast for CPU training (fastai's `MixedPrecision` only drives CUDA); predictions back in fp32 for the loss. Inference outside `fit` in fp32 unless `inference=True`."
     order = MixedPrecision.order
-    def before_batch(self): self.ac = torch.autocast('cpu', dtype=torch.bfloat16); self.ac.__enter__()
-    def after_pred(self): self.learn.pred = to_float(self.pred)
-    def after_loss(self): self.ac.__exit__(None, None, None)
-    def after_cancel_batch(self):
-        if getattr(self, 'ac', None) is not None: self.ac.__exit__(None, None, None)
+    def __init__(self, inference:bool=False): self.inference, self.fitting, self.ac = inference, False, None
+    def before_fit(self): self.fitting = False        # also what get_preds/validate call first; fit's own epochs set it below
+    def before_train(self): self.fitting = True
+    def after_fit(self): self.fitting = False
+    def before_batch(self):
+        self.ac = None
+        if not (self.fitting or self.inference): return
+        self.ac = torch.autocast('cpu', dtype=torch.bfloat16); self.ac.__enter__()
+    def after_pred(self):
+        if self.ac is not None: self.learn.pred = to_float(self.pred)
+    def after_loss(self):
+        if self.ac is not None: self.ac.__exit__(None, None, None); self.ac = None
+    after_cancel_batch = after_loss
+    def __setstate__(self, d): self.__dict__.update({'inference': False, 'fitting': False, **d, 'ac': None})   # learners exported before these fields
+
+def gpu_precision(device=None) -> str:
+    "The mixed precision a CUDA GPU runs natively: 'bf16' from compute capability 8.0 (A100, H100, RTX 30xx/40xx), 'fp16' below (T4, V100: bf16 only emulated)."
+    return 'bf16' if tuple(torch.cuda.get_device_capability(device)) >= (8, 0) else 'fp16'
 
 def precision_callbacks(precision:str='auto', device=None, channels_last:bool|None=None) -> list:
     "Callbacks for `precision` ('auto', 'fp32', 'bf16', 'fp16') on `device`."
     dev = torch.device(device) if device is not None else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     if precision == 'auto':
-        precision = ('bf16' if torch.cuda.is_bf16_supported() else 'fp16') if dev.type == 'cuda' else ('bf16' if cpu_bf16_supported() else 'fp32')
+        precision = gpu_precision(dev) if dev.type == 'cuda' else ('bf16' if cpu_bf16_supported() else 'fp32')
     if precision not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"Unknown precision {precision!r}; valid: auto, fp32, bf16, fp16.")
     if precision == 'fp16' and dev.type != 'cuda': raise ValueError("fp16 mixed precision needs a GPU; on the CPU use precision='bf16' or 'fp32'.")
+    if precision == 'bf16' and dev.type == 'cuda' and gpu_precision(dev) == 'fp16':
+        warnings.warn(f"precision='bf16' on {torch.cuda.get_device_name(dev)} (compute capability {'.'.join(map(str, torch.cuda.get_device_capability(dev)))}): "
+                      "bf16 is only emulated below 8.0 — slow convolutions, and torch.compile cannot generate it. precision='auto' picks fp16 here.")
     cbs = [] if precision == 'fp32' else [MixedPrecision(amp_mode=precision)] if dev.type == 'cuda' else [CPUAutocast()]
     if channels_last if channels_last is not None else precision != 'fp32': cbs.append(ChannelsLast())
     return cbs
+
+def learner_precision(learn) -> str:
+    "What `learn` trains in, as a leaderboard row records it: 'fp32', 'bf16 autocast (CPU)', or 'fp16'/'bf16' autocast on the named GPU; '+ channels-last' when so."
+    cl = ' + channels-last' if any(isinstance(c, ChannelsLast) for c in learn.cbs) else ''
+    for c in learn.cbs:
+        if isinstance(c, CPUAutocast): return f"bf16 autocast{cl} (CPU)"
+        if isinstance(c, MixedPrecision):
+            dev = getattr(learn.dls, 'device', None)
+            name = torch.cuda.get_device_name(dev) if torch.cuda.is_available() else 'GPU'
+            return f"{AMPMode(c.amp_mode).value} autocast{cl} ({name})"
+    return 'fp32' + (' + channels-last' if cl else '')
 
 # %% ../nbs/12_learner.ipynb #97773742
 def timm_splitter(model:nn.Module):

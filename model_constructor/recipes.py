@@ -18,12 +18,12 @@ __all__ = ['RECIPE', 'RECIPES', 'weights_id', 'cell_key', 'check_recipe', 'check
 RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mom=0.95, sqr_mom=0.99, eps=1e-6, opt='ranger',
               loss='ls', schedule='flat_cos', pct_start=0.72, mixup=0., clip=1.0, precision='auto', aug='leaderboard',
               release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False, holdout=None,
-              classes=None, pretrained=None, finetune=None, finetune_k=2, save_model=False)
+              classes=None, pretrained=None, finetune=None, finetune_k=2, save_model=False, loader='jpeg', sizes=None)
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 _ADDED_FIELDS = dict(dw_mult=1, stem_conv=None)   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
-_ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2)   # the same for recipe fields
+_ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2, loader='jpeg', sizes=None)   # the same for recipe fields
 
 RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them
     'woof128_dw6': dict(arch='dw6_resnet', dataset='imagewoof', size=128, epochs=5, bs=16, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
@@ -93,6 +93,19 @@ def _pretrained_presets():
     from model_constructor.zoo import _PRETRAINED
     return sorted(_PRETRAINED)
 
+def _check_sizes(r):
+    "A progressive-resizing schedule: one size per epoch, each at least 8 px, ending at the cell's size; normalized to a list of ints."
+    s = r['sizes']
+    if s is None: return
+    if isinstance(s, str):
+        try: s = json.loads(s)
+        except json.JSONDecodeError: raise ValueError(f"--sizes takes a JSON list of image sizes, one per epoch, e.g. '[96, 112, 128, 128, 128]'; got {s!r}.") from None
+    if not isinstance(s, (list, tuple)) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 8 for x in s):
+        raise ValueError(f"--sizes takes a JSON list of image sizes (integers, at least 8 px), one per epoch; got {r['sizes']!r}.")
+    if len(s) != r['epochs']: raise ValueError(f"--sizes lists {len(s)} size(s) for {r['epochs']} epoch(s): give one size per epoch.")
+    if s[-1] != _size(r): raise ValueError(f"--sizes ends at {s[-1]} px, but the cell's size is {_size(r)} px (--size): a progressive-resizing run must end at the size it is scored at.")
+    r['sizes'] = list(s)
+
 def check_recipe(recipe:dict) -> dict:
     "The full recipe (`RECIPE` updated with `recipe`) if every value is valid, else a `ValueError` naming the option and its valid range."
     from model_constructor.learner import OPTS, LOSSES, SCHEDULES
@@ -111,6 +124,12 @@ def check_recipe(recipe:dict) -> dict:
     _choice(r, 'precision', ('auto', 'fp32', 'bf16', 'fp16')); _choice(r, 'release', ('auto', 160, 320, 'full'))
     _choice(r, 'dataset', _DATASETS)
     if r['aug'] not in AUGS: AUGS.get(r['aug'])   # raises with the valid names
+    _choice(r, 'loader', ('jpeg', 'cached'))
+    if r['loader'] == 'cached':
+        if r['dataset'] == 'digits': raise ValueError("--loader cached is for photo datasets (imagewoof, imagenette, --data FOLDER); the embedded digits load from memory already: use --loader jpeg.")
+        if AUGS._canon(r['aug']) != 'leaderboard':
+            raise ValueError(f"--loader cached does the leaderboard augmentation (RandomResizedCrop + flip, on the device); --aug {r['aug']} needs --loader jpeg.")
+    _check_sizes(r)
     if r['arch'].startswith('timm/'):
         import timm
         if not timm.is_model(r['arch'][5:]):

@@ -329,7 +329,7 @@ class Sweep:
 
     def _load(self):
         import optuna
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        if optuna.logging.get_verbosity() < optuna.logging.WARNING: optuna.logging.set_verbosity(optuna.logging.WARNING)   # no per-trial INFO lines; a CLI's ERROR stays
         with _flock(self.out/'.sweep.lock'):
             st = optuna.create_study(storage=self.storage, study_name=self.study_name, direction='maximize', load_if_exists=True,
                                      pruner=self._pruner(), sampler=self._sampler())
@@ -352,7 +352,8 @@ class Sweep:
         return dict(complete=sum(t.state == S.COMPLETE for t in ts), pruned=sum(t.state == S.PRUNED for t in ts),
                     failed=sum(t.state == S.FAIL and 'error' in t.user_attrs and 'invalid' not in t.user_attrs for t in ts),
                     invalid=sum(t.state == S.FAIL and 'invalid' in t.user_attrs for t in ts), running=sum(t.state == S.RUNNING for t in ts),
-                    waiting=sum(t.state == S.WAITING for t in ts), lost=sum(t.state == S.FAIL and 'error' not in t.user_attrs for t in ts))
+                    waiting=sum(t.state == S.WAITING for t in ts), lost=sum(t.state == S.FAIL and 'error' not in t.user_attrs and 'interrupted' not in t.user_attrs for t in ts),
+                    interrupted=sum(t.state == S.FAIL and 'interrupted' in t.user_attrs for t in ts))
 
     def _log_cbs(self, number:int) -> list:
         if self.log == 'tensorboard':
@@ -367,7 +368,12 @@ class Sweep:
         return []
 
     def _objective(self, trial):
-        with trusted_imports(self.trust or imports_trusted()): return self._trial(trial)
+        try:
+            with trusted_imports(self.trust or imports_trusted()): return self._trial(trial)
+        except KeyboardInterrupt:   # Ctrl-C or SIGTERM: not a result and not a failure; the next run trains the same parameters first
+            trial.set_user_attr('interrupted', True)
+            if trial.params: self.study.enqueue_trial(trial.params, user_attrs={'retry_of': trial.number})
+            raise
 
     def _trial(self, trial):
         import optuna
@@ -553,7 +559,8 @@ def write_report(sweep) -> str:
              f"every trial trains with seed {sweep.seed}. Storage: `{_redact(sweep.storage_url or 'sqlite:///study.db')}`. Machine: {machine()}; {versions()}.", '',
              f"**{c['complete']} complete, {c['pruned']} pruned, {c['failed']} failed, {c['running']} running** of {sweep.n_trials} asked"
              + (f"; {c['invalid']} invalid configuration(s) proposed, not counted" if c['invalid'] else '')
-             + (f"; {c['lost']} lost to a dead worker and retried" if c['lost'] else '') + '. '
+             + (f"; {c['lost']} lost to a dead worker and retried" if c['lost'] else '')
+             + (f"; {c['interrupted']} interrupted and retried" if c['interrupted'] else '') + '. '
              f"Epochs trained: {trained} of the {n_fin * epochs} the {n_fin} trials that trained would have trained without pruning "
              f"({100 * (1 - trained / max(n_fin * epochs, 1)):.0f} % saved)"
              + (f"; {dups} proposal(s) repeated an earlier trial's configuration and reused its result" if dups else '') + f"; {mins:.0f} minutes of training.", '',
@@ -586,7 +593,8 @@ def write_report(sweep) -> str:
             L += ['## Pruned', '', ', '.join(f"trial {t.number} after epoch {t.user_attrs.get('epochs_trained', '?')}" for t in pr) + '.', '']
         fl = [t for t in ts if t.state == S.FAIL]
         if fl:
-            L += ['## Failed', ''] + [f"- trial {t.number}: {t.user_attrs.get('error', 'its worker died (no heartbeat); retried')}" for t in fl] + ['']
+            why = lambda t: t.user_attrs.get('error') or ('interrupted; retried with the same parameters' if 'interrupted' in t.user_attrs else 'its worker died (no heartbeat); retried')
+            L += ['## Failed', ''] + [f"- trial {t.number}: {why(t)}" for t in fl] + ['']
         test = out/'test'/'runs.csv'
         if test.exists():
             rows = RunsFile(test).rows()
@@ -612,6 +620,8 @@ def _worker(args_json:str):
     from fastai.callback.progress import ProgressCallback
     from fastai.learner import defaults
     defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.ERROR)   # as in sweep_cli: an interrupted trial is one line, from the parent
     a = json.loads(args_json)
     cmd = a.pop('command')
     from model_constructor.leaderboard import sigterm_as_interrupt
@@ -693,9 +703,9 @@ def _spawn(s, sp, a, workers):
         env = _worker_env(i, workers)   # one GPU of the user's visible set each, else a share of the CPU threads
         procs.append(subprocess.Popen([sys.executable, '-c', code, args], env=env))
     try: codes = [p.wait() for p in procs]
-    except KeyboardInterrupt:
-        from model_constructor.leaderboard import _stop
-        _stop(procs); raise
+    except KeyboardInterrupt as e:
+        from model_constructor.leaderboard import _stop, Terminated
+        _stop(procs, 0 if isinstance(e, Terminated) else 10); raise   # a terminal's Ctrl-C reached the workers too: they stop at their next batch
     if any(codes): raise WorkersFailed(f"sweep worker exit codes {codes} ({', '.join('killed by signal ' + str(-c) if c < 0 else 'exit ' + str(c) for c in codes if c)}); "
                                       "the study keeps every finished trial — run the same command to resume.")
 

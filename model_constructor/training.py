@@ -6,7 +6,8 @@ Docs: https://model-constructor.github.io/model_constructor/training.html.md"""
 
 # %% ../nbs/14c_training.ipynb #7c0ba0e7
 from __future__ import annotations
-import json, math, os, platform, subprocess, tempfile, time, warnings
+import json, math, os, platform, signal, subprocess, tempfile, threading, time, warnings
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from .recipes import RECIPE, _size, cell_key
 
 # %% auto #0
 __all__ = ['machine', 'versions', 'git_commit', 'make_dls', 'build_model', 'plot_run', 'save_weights', 'RunNotRecorded',
-           'check_data', 'train_run']
+           'check_data', 'Terminated', 'interrupts_between_batches', 'SizeSchedule', 'set_train_size', 'StopOnSignal',
+           'train_run']
 
 # %% ../nbs/14c_training.ipynb #c3c27b20
 def machine() -> str:
@@ -41,9 +43,10 @@ def git_commit() -> str:
 def make_dls(r:dict, seed:int):
     from model_constructor.data import digits_dls, imagenette_dls
     size = _size(r)
-    ho = dict(holdout=r.get('holdout'), holdout_seed=0, classes=r.get('classes'))   # the hold-out split is the same for every seed and trial: only the data changes the score
+    from model_constructor.distributed import rank_device
+    ho = dict(holdout=r.get('holdout'), holdout_seed=0, classes=r.get('classes'), device=rank_device())   # the hold-out split is the same for every seed and trial: only the data changes the score
     if r['dataset'] == 'digits': return digits_dls(size=size, bs=r['bs'], seed=0, aug='resize' if r['aug'] == 'leaderboard' else r['aug'], max_per_class=r['max_per_class'], **ho)
-    return imagenette_dls(r['dataset'], size=size, bs=r['bs'], release=r['release'], data=r['data'], aug=r['aug'], max_per_class=r['max_per_class'], **ho)
+    return imagenette_dls(r['dataset'], size=size, bs=r['bs'], release=r['release'], data=r['data'], aug=r['aug'], max_per_class=r['max_per_class'], loader=r['loader'], **ho)
 
 def build_model(r:dict, model:dict, n_out:int):
     "The network of `r['arch']` with `model`'s overrides; a preset whose layers are sized by `img_size` (a dense head after a flatten) gets the recipe's image size."
@@ -90,10 +93,61 @@ def check_data(dls, r:dict):
         raise ValueError(f"--bs {r['bs']} is more than the {n} training images of this cell: fastai drops an epoch's last partial batch, "
                          f"so not one training step would be made. Use --bs {n} or less, or more images (--max-per-class, --classes).")
 
+class Terminated(KeyboardInterrupt):
+    "SIGTERM (a scheduler, `timeout`, a closing terminal), handled as Ctrl-C is: what is finished is kept, claims are released."
+
+@contextmanager
+def interrupts_between_batches():
+    "Inside the block (main thread only), Ctrl-C and SIGTERM are held until the next batch boundary (`StopOnSignal`), or the block's end; a second one acts at once."
+    if threading.current_thread() is not threading.main_thread(): yield []; return
+    pid, held = os.getpid(), []
+    def hold(signum, frame):
+        if os.getpid() != pid:               # a forked DataLoader worker inherited this: its parent stops it
+            if signum == signal.SIGTERM: signal.signal(signum, signal.SIG_DFL); os.kill(os.getpid(), signum)
+            return
+        held.append(signum)
+        if len(held) > 1: _raise_for(signum)
+    old = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield held
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+    if held: _raise_for(held[0])
+
+def _raise_for(signum): raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+from fastai.callback.core import Callback
+class SizeSchedule(Callback):
+    "Progressive resizing: epoch i trains on images of `sizes[i]` px (either loader); validation stays at the cell's size."
+    order = -50
+    def __init__(self, sizes): self.sizes = list(sizes)
+    def before_epoch(self): set_train_size(self.dls.train, self.sizes[min(self.epoch, len(self.sizes) - 1)])
+    def after_fit(self): set_train_size(self.dls.train, self.sizes[-1])
+
+def set_train_size(dl, size:int):
+    "Set the size a training DataLoader crops or resizes to: the cached loader's device crop, or the JPEG loader's item transform."
+    from fastai.vision.augment import RandomResizedCrop, Resize
+    from fastcore.basics import fastuple
+    from model_constructor.cached import BatchRandomResizedCrop
+    if isinstance(dl.after_batch, BatchRandomResizedCrop): dl.after_batch.size = size; return
+    if not getattr(dl, '_own_item_tfms', False):   # fastai's train and valid loaders share their item transforms: the train loader gets its own
+        import copy
+        dl.after_item, dl._own_item_tfms = copy.deepcopy(dl.after_item), True
+    ts = [t for t in getattr(dl.after_item, 'fs', []) if isinstance(t, (RandomResizedCrop, Resize))]
+    if not ts: raise ValueError("Progressive resizing (--sizes) needs a training loader that crops or resizes its images (RandomResizedCrop or Resize).")
+    for t in ts: t.size = fastuple(size, size)
+
+class StopOnSignal(Callback):
+    "Raise a Ctrl-C or SIGTERM that `interrupts_between_batches` held, at a batch boundary (not inside a fork, a lock or a DataLoader's start)."
+    order = -100
+    def __init__(self, held:list): self.held = held
+    def before_batch(self):
+        if self.held: _raise_for(self.held[0])
+    after_batch = before_validate = before_batch
+
 def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', command:str='', cbs=None, plot:bool=True) -> dict:
     "Train one seeded run of `recipe` (see `RECIPE`) with model config overrides `model` (and extra fastai callbacks `cbs`); returns the runs.csv row."
     from fastai.torch_core import set_seed
-    from model_constructor.learner import mc_learner, fit_recipe
+    from model_constructor.learner import mc_learner, fit_recipe, learner_precision
     from model_constructor.finetune import fine_tune_strategy
     from model_constructor.callbacks import NonFiniteError
     from model_constructor.distributed import distributed, is_main_process, world_note
@@ -110,7 +164,8 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     if keep is not None and is_main_process(): keep.parent.mkdir(parents=True, exist_ok=True)   # a folder that cannot be made fails here, not after training
     t0 = time.time()
     try:
-        with distributed(learn):
+        with distributed(learn), interrupts_between_batches() as held:
+            cbs = [*(cbs or []), StopOnSignal(held), *([SizeSchedule(r['sizes'])] if r.get('sizes') else [])]
             if r.get('finetune'): fine_tune_strategy(learn, r['finetune'], r['epochs'], r['lr'], k=r['finetune_k'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
             else: fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
     except NonFiniteError as e:   # the training guard stopped a diverging run
@@ -132,7 +187,7 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     if is_main_process() and plot:
         try: plot_run(learn, Path(out)/'plots'/f'{key}_seed{seed}.png')
         except Exception as e: warnings.warn(f"The plot of seed {seed} could not be saved ({type(e).__name__}: {e}); the run's row is kept.")
-    prec = next((type(c).__name__ for c in learn.cbs if type(c).__name__ in ('CPUAutocast', 'MixedPrecision')), 'fp32')
+    prec = learner_precision(learn)   # e.g. 'bf16 autocast + channels-last (CPU)', 'fp16 autocast + channels-last (Tesla T4)'
     return dict(key=key, dataset=r['dataset'], size=_size(r), epochs=r['epochs'], arch=r['arch'], seed=seed,
                 accuracy=round(float(last['accuracy']), 5), top5=round(float(last[names[3]]), 5), train_time_s=round(secs, 1),
                 images_per_s=round(len(dls.train_ds) * r['epochs'] / secs, 1), precision=prec, hardware=machine() + world_note(), versions=versions(),
