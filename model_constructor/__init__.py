@@ -1,9 +1,3 @@
-"""Build, train and look inside ResNet-family CNNs whose every part is swappable: stem, block, conv operator, norm, activation.
-
-Modules:
-
-- `model_constructor.cached`: `loader='cached'`: every image decoded once into a uint8 store on disk, memory-mapped; the leaderboard's RandomResizedCrop and flip computed per sample but in batches on the training device. What keeps a GPU fed from two CPU cores."""
-
 __version__ = "0.1.0"
 
 import warnings as _warnings

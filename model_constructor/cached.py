@@ -1,6 +1,4 @@
-"""`loader='cached'`: every image decoded once into a uint8 store on disk, memory-mapped; the leaderboard's
-RandomResizedCrop and flip computed per sample but in batches on the training device. What keeps a GPU fed from
-two CPU cores.
+"""`loader='cached'`: each image decoded once into a memory-mapped uint8 store, the leaderboard's RandomResizedCrop and flip computed in batches on the training device — what keeps a GPU fed from two CPU cores.
 
 Docs: https://model-constructor.github.io/model_constructor/cached.html.md"""
 
