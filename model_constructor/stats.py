@@ -27,6 +27,7 @@ def _summary(cfg_json:str) -> str:
     r, m = c['recipe'], c['model']
     diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}   # what the cell changes in its arch preset
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
+    rec.update({k: r[k] for k in ('loader', 'sizes') if r.get(k) not in (None, 'jpeg')})   # how the data came, when not the default
     ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
     if r.get('classes'):
         from model_constructor.data import label_names
