@@ -1,5 +1,5 @@
 """The cached loader against the JPEG loader, side by side in one run: the data pipeline alone, and a whole training
-epoch on this machine.
+epoch on the machine it runs on.
 
     FASTAI_HOME=... python benchmarks/loader.py [--size 128] [--bs 64] [--batches 100] [--arch xresnet18] [--no-epoch]
 
@@ -10,7 +10,7 @@ epoch on this machine.
   and the cached loader's host side alone (the gather; on a GPU machine the augmentation runs on the GPU);
 - whole epoch: one epoch of the Imagewoof leaderboard cell through `mc_learner`, each loader, after a short warm-up
   fit of a few batches (oneDNN's one-off kernel choices), with the share of the epoch spent waiting for batches.
-Target (issue): the pipeline alone at least 10x faster cached, and the epoch not slower than with JPEGs."""
+Targets: the pipeline alone at least 10x faster cached, and the epoch not slower than with JPEGs."""
 import argparse, os, time, statistics
 import torch
 from model_constructor.data import imagenette_dls   # first: the package silences fastai's import-time torch.jit warning
