@@ -226,6 +226,8 @@ def _spread(recipe, model, seeds, workers, out, command, trust=False):
 
 def _worker(args_json:str):
     "One process of `--workers N`: SIGTERM from the parent ends it as Ctrl-C would, quietly."
+    import torch.multiprocessing
+    torch.multiprocessing.set_sharing_strategy('file_system')   # no descriptor-passing threads in the DataLoader workers to print tracebacks if this one is killed
     with sigterm_as_interrupt():
         try: run_leaderboard(**json.loads(args_json))
         except KeyboardInterrupt: sys.exit(130)

@@ -620,8 +620,11 @@ def _worker(args_json:str):
     from fastai.callback.progress import ProgressCallback
     from fastai.learner import defaults
     defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
-    import optuna
+    import optuna, torch.multiprocessing
     optuna.logging.set_verbosity(optuna.logging.ERROR)   # as in sweep_cli: an interrupted trial is one line, from the parent
+    # DataLoader workers hand batches over by shared-memory files, not by passing file descriptors: with descriptors, each
+    # runs a server thread that prints a traceback when this worker is killed (kill -9, the OOM killer) mid-handover
+    torch.multiprocessing.set_sharing_strategy('file_system')
     a = json.loads(args_json)
     cmd = a.pop('command')
     from model_constructor.leaderboard import sigterm_as_interrupt
