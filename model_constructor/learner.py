@@ -99,7 +99,7 @@ def learner_precision(learn) -> str:
             dev = getattr(learn.dls, 'device', None)
             name = torch.cuda.get_device_name(dev) if torch.cuda.is_available() else 'GPU'
             return f"{AMPMode(c.amp_mode).value} autocast{cl} ({name})"
-    return 'fp32' + (' + channels-last' if cl else '')
+    return 'fp32' + cl
 
 # %% ../nbs/12_learner.ipynb #97773742
 def timm_splitter(model:nn.Module):
