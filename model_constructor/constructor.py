@@ -6,7 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/constructor.html.md"
 
 # %% ../nbs/03_constructor.ipynb #52de0926
 from __future__ import annotations
-import dataclasses, json, math
+import dataclasses, json, math, re
 from contextlib import contextmanager
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
@@ -21,10 +21,12 @@ from .layers import Registry, UnknownNameError, UntrustedImportError, trusted_im
 from .norms import *
 from .blocks import *
 
+torch.fx.wrap('check_nchw')   # MCModel's input check stays in an fx trace (see the layers chapter)
+
 # %% auto #0
-__all__ = ['STEMS', 'HEADS', 'xresnet_stem', 'resnet_stem', 'linear_head', 'two_layer_head', 'MCModel', 'eval_mode',
-           'min_input_size', 'check_input_size', 'Config', 'ModelConstructor', 'model_stats', 'mc_splitter',
-           'stage_splitter']
+__all__ = ['STEMS', 'HEADS', 'GLOBAL_POOLS', 'xresnet_stem', 'resnet_stem', 'global_pool', 'linear_head', 'two_layer_head',
+           'MCModel', 'eval_mode', 'min_input_size', 'check_input_size', 'Config', 'ModelConstructor', 'model_stats',
+           'mc_splitter', 'stage_splitter', 'mc_cut', 'mc_split']
 
 # %% ../nbs/03_constructor.ipynb #a10a5c1c
 STEMS, HEADS = Registry('stem'), Registry('head')
@@ -47,29 +49,183 @@ def resnet_stem(in_chans:int, sizes, *, ks:int|None=None, stride:int=2, pool='ma
     "The original ResNet stem: one `ks x ks` (default 7x7) strided conv to `sizes[-1]` channels, then `pool`."
     return xresnet_stem(in_chans, [listify(sizes)[-1]], ks=ks or 7, stride=stride, pool=pool, **kwargs)
 
+GLOBAL_POOLS = ('avg', 'max', 'avgmax', 'catavgmax', '')
+
+def global_pool(pool:str='avg') -> nn.Module:
+    "The head's global pool by timm's names: 'avg', 'max', 'avgmax' (their mean), 'catavgmax' (both, concatenated: twice the channels), '' (none)."
+    if pool not in GLOBAL_POOLS: raise ValueError(f"Unknown global pool {pool!r}; valid: {', '.join(map(repr, GLOBAL_POOLS))}.")
+    if pool == 'avg': return nn.AdaptiveAvgPool2d(1)
+    if pool == 'max': return nn.AdaptiveMaxPool2d(1)
+    if pool == '': return nn.Identity()
+    from timm.layers import SelectAdaptivePool2d
+    return SelectAdaptivePool2d(pool_type=pool)
+
+def _pool_flat(pool, n_out):
+    if pool == '' and n_out: raise ValueError("global_pool='' leaves the feature map unpooled, so it needs no classifier (n_out=0).")
+    return [('pool', global_pool(pool)), ('flatten', nn.Flatten() if pool else nn.Identity())]
+
+def _fc(ni, n_out): return nn.Linear(ni, n_out) if n_out else nn.Identity()   # n_out=0: no classifier (timm's num_classes=0)
+
 @HEADS.register('linear', aliases=('fc', 'classifier'))
 def linear_head(ni:int, n_out:int, *, dropout:float=0., hidden=None, act=None, pool='avg'):
-    "Global average pool, flatten, dropout, linear."
-    return nn.Sequential(OrderedDict([('pool', nn.AdaptiveAvgPool2d(1) if pool == 'avg' else nn.AdaptiveMaxPool2d(1)),
-                                      ('flatten', nn.Flatten()), ('drop', nn.Dropout(dropout)), ('fc', nn.Linear(ni, n_out))]))
+    "Global pool, flatten, dropout, linear (none if `n_out=0`)."
+    return nn.Sequential(OrderedDict([*_pool_flat(pool, n_out), ('drop', nn.Dropout(dropout)),
+                                      ('fc', _fc(ni * (2 if pool == 'catavgmax' else 1), n_out))]))
 
 @HEADS.register('two_layer', aliases=('mlp', 'redsnet'))
 def two_layer_head(ni:int, n_out:int, *, dropout:float=0., hidden:int|None=None, act=None, pool='avg'):
     "Two-layer classifier (a RedNet-vs-ResNet study on Caltech-256 used it): pool, flatten, dropout, linear to `hidden` (default `(ni + n_out) // 2`), [act], linear."
+    ni = ni * (2 if pool == 'catavgmax' else 1)
     hidden = hidden or (ni + n_out) // 2
-    parts = [('pool', nn.AdaptiveAvgPool2d(1) if pool == 'avg' else nn.AdaptiveMaxPool2d(1)), ('flatten', nn.Flatten()),
-             ('drop', nn.Dropout(dropout)), ('fc_0', nn.Linear(ni, hidden)), ('act', act_layer(act)), ('fc_1', nn.Linear(hidden, n_out))]
+    parts = [*_pool_flat(pool, 0), ('drop', nn.Dropout(dropout)), ('fc_0', nn.Linear(ni, hidden)), ('act', act_layer(act)), ('fc_1', _fc(hidden, n_out))]
+    if pool == '': raise ValueError("The two-layer head's hidden layer needs pooled features; global_pool='' goes with head='linear' and n_out=0.")
     return nn.Sequential(OrderedDict((k, v) for k, v in parts if v is not None))
 
+
 # %% ../nbs/03_constructor.ipynb #4ac910aa
+def _reduction(size:int, out:int) -> int:
+    return size // out if size % out == 0 else 2 ** round(math.log2(size / out))   # 'valid'-padded nets shrink a little more than their strides
+
 class MCModel(nn.Sequential):
-    "`nn.Sequential(stem, body, head)` built by `ModelConstructor`; `.cfg` is the config it was built from."
-    def forward(self, x):
+    "`nn.Sequential(stem, body, head)` built by `ModelConstructor`; `.cfg` is the config it was built from. Speaks timm's model API."
+    def forward(self, x): return super().forward(self._checked(x))
+
+    def _checked(self, x):
         c = getattr(self, 'in_chans', None)
-        if c is not None and (x.dim() != 4 or x.shape[1] != c):
-            raise ValueError(f"{getattr(self.cfg, 'name', 'model')} was built for (N, {c}, H, W) input (in_chans={c}); got {tuple(x.shape)}. "
-                             f"Build it with in_chans={x.shape[1] if x.dim() == 4 else '...'} or convert the images.")
-        return super().forward(x)
+        if c is None: return x
+        return check_nchw(x, c, f"{getattr(getattr(self, 'cfg', None), 'name', 'model')} (in_chans={c})",
+                          hint="Build it with in_chans={got} or convert the images.")
+
+    # --- the parts timm's API names ----------------------------------------------------------------------
+    def _head_parts(self):
+        "(modules before the global pool, pool and what follows up to the classifier, the classifier's name)."
+        names = [n for n, _ in self.head.named_children()]
+        i = names.index('pool') if 'pool' in names else (names.index('flatten') if 'flatten' in names else 0)
+        return names[:i], names[i:-1], names[-1]
+    def stages(self) -> list:
+        "[(path, module)] in forward order: the stem's children, the body's stages, the head's layers before its pool."
+        pre = self._head_parts()[0]
+        return ([(f'stem.{n}', m) for n, m in self.stem.named_children()] + [(f'body.{n}', m) for n, m in self.body.named_children()]
+                + [(f'head.{n}', getattr(self.head, n)) for n in pre])
+    @property
+    def num_features(self) -> int:
+        "Channels of the last feature map (what the head pools)."
+        return self.feature_info[-1]['num_chs']
+    @property
+    def head_hidden_size(self) -> int:
+        "Width of the pre-logits features (what `forward_head(x, pre_logits=True)` returns, pooled)."
+        c = self.get_classifier()
+        if isinstance(c, nn.Linear): return c.in_features
+        hidden = [m for n in self._head_parts()[1] if isinstance(m := getattr(self.head, n), nn.Linear)]   # a two-layer head's hidden layer
+        return hidden[-1].out_features if hidden else self._pooled_width
+    @property
+    def num_classes(self) -> int:
+        c = self.get_classifier()
+        return c.out_features if isinstance(c, nn.Linear) else 0
+    def get_classifier(self) -> nn.Module: return getattr(self.head, self._head_parts()[2])
+    def reset_classifier(self, num_classes:int, global_pool:str|None=None):
+        "A fresh classifier for `num_classes` (0: none, the model returns pooled features); `global_pool` by timm's names ('avg', 'max', 'avgmax', 'catavgmax', '')."
+        if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 0: raise ValueError(f"num_classes must be an int >= 0, got {num_classes!r}.")
+        _, post, fc = self._head_parts()
+        ni = self.head_hidden_size
+        if global_pool is not None:
+            if 'pool' not in post: raise ValueError(f"{self.cfg.name}: this head has no global pool (it flattens the feature map), so global_pool does not apply.")
+            if len(post) > 3: raise ValueError(f"{self.cfg.name}: a two-layer head's hidden layer is sized for its pool; reset its classifier without global_pool.")
+            for n, m in _pool_flat(global_pool, num_classes): setattr(self.head, n, m)
+            ni = self.num_features * (2 if global_pool == 'catavgmax' else 1)
+        p = next(self.parameters())
+        new = _fc(ni, num_classes).to(p.device, p.dtype)
+        if isinstance(new, nn.Linear): init_cnn(new)
+        setattr(self.head, fc, new)
+        if hasattr(self.cfg, 'n_out'):   # the config says what the model now is (save_model writes it)
+            upd = dict(n_out=num_classes, **({} if global_pool is None or not hasattr(self.cfg, 'head_pool') else dict(head_pool=global_pool)))
+            self.cfg = dataclasses.replace(self.cfg, **upd)
+    @property
+    def _pooled_width(self):
+        pool = getattr(self.head, 'pool', None)
+        return self.num_features * (2 if getattr(pool, 'pool_type', None) == 'catavgmax' else 1)
+
+    def forward_features(self, x):
+        "The last feature map, unpooled (N, num_features, h, w)."
+        x = self._checked(x)
+        for _, m in self.stages(): x = m(x)
+        return x
+    def forward_head(self, x, pre_logits:bool=False):
+        "Pool, flatten, dropout [, hidden layer] and — unless `pre_logits` — the classifier."
+        _, post, fc = self._head_parts()
+        for n in post: x = getattr(self.head, n)(x)
+        return x if pre_logits else getattr(self.head, fc)(x)
+
+    # --- multi-scale features ----------------------------------------------------------------------------
+    @property
+    def feature_info(self) -> list:
+        "timm's feature info: for each resolution the net passes through, the last module there — dict(num_chs, reduction, module)."
+        fi = self.__dict__.get('_feature_info')
+        if fi is None: fi = self.__dict__['_feature_info'] = self._measure_features()
+        return fi
+    def _measure_features(self):
+        out, stages = {}, self.stages()
+        hooks = [m.register_forward_hook(lambda m, a, o, n=n: out.__setitem__(n, tuple(o.shape))) for n, m in stages]
+        sizes = [s for s in (getattr(self.cfg, 'img_size', None), 64, 128, 224) if s]
+        p = next(self.parameters())
+        try:
+            for s in sizes:
+                out.clear()
+                try:
+                    with torch.no_grad(), eval_mode(self): self.forward_features(torch.zeros(1, self.in_chans, s, s, device=p.device, dtype=p.dtype))
+                    break
+                except (RuntimeError, ValueError): continue
+            else: raise ValueError(f"{self.cfg.name}: could not run a {sizes[-1]}-px input to measure its feature maps.")
+        finally:
+            for h in hooks: h.remove()
+        last = {}
+        for n, _ in stages:   # the last module at each reduction
+            shp = out[n]
+            last[_reduction(s, shp[-1])] = dict(num_chs=shp[1], reduction=_reduction(s, shp[-1]), module=n)
+        return [last[r] for r in sorted(last)]
+
+    def forward_intermediates(self, x, indices=None, norm:bool=False, stop_early:bool=False, output_fmt:str='NCHW',
+                              intermediates_only:bool=False):
+        "timm's `forward_intermediates`: the feature maps of `feature_info[indices]` (an int n: the last n), and the final features."
+        from timm.models._features import feature_take_indices
+        if output_fmt != 'NCHW': raise ValueError(f"output_fmt={output_fmt!r}: these are conv nets, their features are 'NCHW'.")
+        info = self.feature_info
+        take, _ = feature_take_indices(len(info), indices)
+        want = {info[i]['module'] for i in take}
+        stages, feats = self.stages(), []
+        last = max(i for i, (n, _) in enumerate(stages) if n in want)
+        x = self._checked(x)
+        for i, (n, m) in enumerate(stages):
+            if stop_early and i > last: break
+            x = m(x)
+            if n in want: feats.append(x)
+        return feats if intermediates_only else (x, feats)
+
+    def prune_intermediate_layers(self, indices=1, prune_norm:bool=False, prune_head:bool=True):
+        "Drop the layers after the last feature map `indices` asks for (timm's feature extractors call this); returns the kept indices."
+        from timm.models._features import feature_take_indices
+        info = self.feature_info
+        take, max_i = feature_take_indices(len(info), indices)
+        stages = self.stages()
+        keep = [n for n, _ in stages].index(info[max_i]['module'])
+        for n, _ in stages[keep + 1:]:
+            parent, child = n.split('.')
+            setattr(getattr(self, parent), child, nn.Identity())
+        if prune_head: self.reset_classifier(0, '')
+        return take
+
+    # --- layer-wise learning rates -----------------------------------------------------------------------
+    def group_matcher(self, coarse:bool=False):
+        "For timm's `group_parameters` / layer-wise lr decay: the stem, each stage (coarse) or each block of it, then the head."
+        body = [n for n, _ in self.body.named_children()]
+        def match(name):
+            parts = name.split('.')
+            if parts[0] == 'stem': return (0,)
+            if parts[0] == 'body':
+                i = body.index(parts[1]) + 1
+                return (i,) if coarse or len(parts) < 4 else (i, int(re.sub(r'\D', '', parts[2]) or 0))
+            return (float('inf'),)
+        return match
 
 # %% ../nbs/03_constructor.ipynb #8f0efecc
 @contextmanager
@@ -224,7 +380,7 @@ class ModelConstructor(Config):
     "A ResNet-family network as plain data; call it (or `.build()`) for the `nn.Module`."
     name: str = 'model'
     in_chans: int = 3                 # input channels
-    n_out: int = 1000                 # classes
+    n_out: int = 1000                 # classes (0: no classifier, the model returns pooled features)
     block: object = 'basic'           # 'basic' | 'bottleneck' | a block class
     expansion: int = 1                # block output width = widths[i] * expansion
     layers: list = field(default_factory=lambda: [2, 2, 2, 2])   # blocks per stage
@@ -260,6 +416,7 @@ class ModelConstructor(Config):
     head: object = 'linear'           # 'linear' | 'two_layer' | a builder
     head_hidden: int|None = None
     head_act: object = None
+    head_pool: str = 'avg'            # the head's global pool: 'avg' | 'max' | 'avgmax' | 'catavgmax' | '' (none: with n_out=0)
     dropout: float = 0.
     init: str|None = 'kaiming'        # 'kaiming' | None (keep each layer's own init)
     img_size: int|None = None         # if given, checked at build time (too-small inputs fail early)
@@ -272,7 +429,10 @@ class ModelConstructor(Config):
         if self.strides is not None: self.strides = list(self.strides)
         def pos_int(k, v, zero=False):
             if not isinstance(v, int) or isinstance(v, bool) or v < (0 if zero else 1): raise ValueError(f"{self.name}: {k} must be a {'non-negative' if zero else 'positive'} int, got {v!r}.")
-        for k in ('in_chans', 'n_out', 'expansion', 'base_width', 'groups', 'groups2', 'ks', 'stem_stride', 'dw_mult'): pos_int(k, getattr(self, k))
+        for k in ('in_chans', 'expansion', 'base_width', 'groups', 'groups2', 'ks', 'stem_stride', 'dw_mult'): pos_int(k, getattr(self, k))
+        pos_int('n_out', self.n_out, zero=True)
+        if self.head_pool not in GLOBAL_POOLS: raise ValueError(f"{self.name}: unknown head_pool {self.head_pool!r}; valid: {', '.join(map(repr, GLOBAL_POOLS))}.")
+        if self.head_pool == '' and self.n_out: raise ValueError(f"{self.name}: head_pool='' leaves the features unpooled, which only makes sense without a classifier: set n_out=0.")
         for k in ('group_width', 'se', 'stem_ks', 'head_hidden', 'img_size'):
             if getattr(self, k) is not None: pos_int(k, getattr(self, k))
         if not self.layers: raise ValueError(f"{self.name}: layers must list the number of blocks of each stage, e.g. [2, 2, 2, 2].")
@@ -328,7 +488,8 @@ class ModelConstructor(Config):
         return nn.Sequential(OrderedDict(stages)), ni
 
     def make_head(self, ni:int):
-        head = HEADS.resolve(self.head)(ni, self.n_out, dropout=self.dropout, hidden=self.head_hidden, act=self.head_act)
+        head = HEADS.resolve(self.head)(ni, self.n_out, dropout=self.dropout, hidden=self.head_hidden, act=self.head_act,
+                                        **({} if self.head_pool == 'avg' else dict(pool=self.head_pool)))   # heads of one's own need not know `pool`
         if self.pre_act:   # pre-activation nets end their body un-normalized: norm + act before pooling
             parts = [('norm', NORMS.resolve(self.norm)(ni)), ('act', act_layer(self.act))]
             head = nn.Sequential(OrderedDict([(k, v) for k, v in parts if v is not None] + list(head.named_children())))
@@ -373,3 +534,14 @@ def stage_splitter(model:nn.Module):
     "fastai splitter: [stem + first stage, each further stage, head] — for gradual unfreezing."
     stages = list(model[1].children())
     return [_params(model[0], stages[0])] + [_params(s) for s in stages[1:]] + [_params(*model[2:])]
+
+def mc_cut(model:nn.Module) -> nn.Sequential:
+    "fastai `cut` for our models: one flat `nn.Sequential` of the stem's layers, the body's stages and the head's layers before its pool (the same modules)."
+    return nn.Sequential(OrderedDict((n.replace('.', '_'), m) for n, m in model.stages()))
+
+def mc_split(model:nn.Module):
+    "fastai split of a `vision_learner` / `unet_learner` model whose encoder `mc_cut` made: [stem, body, head]."
+    enc = model[0]
+    stem = [m for n, m in enc.named_children() if n.startswith('stem_')]
+    body = [m for n, m in enc.named_children() if not n.startswith('stem_')]
+    return [_params(*stem), _params(*body), _params(*list(model.children())[1:])]

@@ -11,7 +11,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .layers import CONVS, check_groups, UnknownNameError
+from .layers import CONVS, check_groups, UnknownNameError, check_nchw
+
+torch.fx.wrap('check_nchw')   # see "Input checks that survive tracing" in the layers chapter
 
 # %% auto #0
 __all__ = ['GROUP_PATTERNS', 'check_pattern', 'group_reads', 'pattern_index', 'GroupPermute', 'PermutedGroupConv', 'shuffle_conv',
@@ -96,6 +98,9 @@ class _BlockGather(torch.autograd.Function):
         bidx, inv = ctx.saved_tensors
         return (_gather(g, inv, ctx.blk) if inv.numel() else _scatter(g, bidx, ctx.blk, ctx.C)), None, None, None
 
+def _block_gather(x, bidx, inv, blk:int): return _BlockGather.apply(x, bidx, inv, blk)
+torch.fx.wrap('_block_gather')   # an autograd Function: one leaf of an fx trace
+
 class GroupPermute(nn.Module):
     "Gather the input channels a group `pattern` reads: (N, ni, H, W) -> (N, reads * ni, H, W)."
     def __init__(self, pattern:str, groups:int, ni:int):
@@ -107,8 +112,9 @@ class GroupPermute(nn.Module):
         self.register_buffer('block_index', bidx, persistent=False)
         self.register_buffer('inverse', torch.argsort(bidx) if self.reads == 1 else torch.empty(0, dtype=torch.long), persistent=False)
     def forward(self, x):
-        if x.dim() != 4 or x.shape[1] != self.ni: raise ValueError(f"GroupPermute({self.pattern!r}) expects (N, {self.ni}, H, W), got {tuple(x.shape)}.")
-        return _BlockGather.apply(x, self.block_index, self.inverse, self.blk)
+        x = check_nchw(x, self.ni, f"GroupPermute({self.pattern!r})")
+        if torch.onnx.is_in_onnx_export(): return x.index_select(1, self.index)   # the same gather as one ONNX op
+        return _block_gather(x, self.block_index, self.inverse, self.blk)
     def extra_repr(self): return f"{self.pattern!r}, groups={self.groups}, channels={self.ni}, block={self.blk}"
 
 # %% ../nbs/05_groups.ipynb #46aaedcf
@@ -145,6 +151,13 @@ class _CycleConv(torch.autograd.Function):
         return gx, gw, (gb if mask[2] else None), None, None, None, None, None
 
 # %% ../nbs/05_groups.ipynb #71edcf3d
+def _cycle_conv(x, w, b, stride, padding, dilation, K:int, G:int):
+    if torch.is_autocast_enabled(x.device.type):   # the Function runs its conv outside autocast: cast as autocast would
+        dt = torch.get_autocast_dtype(x.device.type)
+        x, w, b = x.to(dt), w.to(dt), (None if b is None else b.to(dt))
+    return _CycleConv.apply(x, w, b, stride, padding, dilation, K, G)
+torch.fx.wrap('_cycle_conv')   # autocast branch + autograd Function: one leaf of an fx trace
+
 class PermutedGroupConv(nn.Conv2d):
     "Grouped conv whose output group i reads the input groups `pattern` assigns to it (grouped conv with rotated weight groups for cycles, channel gather + grouped conv otherwise)."
     def __init__(self, ni:int, nf:int, ks:int=3, stride:int=1, groups:int=1, bias:bool=False, padding:int|None=None,
@@ -164,15 +177,13 @@ class PermutedGroupConv(nn.Conv2d):
             self.register_buffer('wperm', torch.tensor([K * (j // K) + (j + 1) % K for j in range(groups)]), persistent=False)
 
     def forward(self, x):
-        if self.cycle is None: return super().forward(x if self.perm is None else self.perm(x))
-        if x.dim() != 4 or x.shape[1] != self.in_channels: raise ValueError(f"PermutedGroupConv({self.pattern!r}) expects (N, {self.in_channels}, H, W), got {tuple(x.shape)}.")
+        if self.cycle is None or torch.onnx.is_in_onnx_export():   # ONNX: the gather path (equal, tested below), plain ops the exporters map
+            return super().forward(x if self.perm is None else self.perm(x))
+        x = check_nchw(x, self.in_channels, f"PermutedGroupConv({self.pattern!r})")
         G = self.groups
-        w = self.weight.view(G, -1, *self.weight.shape[1:])[self.wperm].view_as(self.weight)
+        w = self.weight.view(G, self.out_channels // G, self.in_channels // G, *self.kernel_size)[self.wperm].view_as(self.weight)
         b = None if self.bias is None else self.bias.view(G, -1)[self.wperm].view(-1)
-        if torch.is_autocast_enabled(x.device.type):   # the Function runs its conv outside autocast: cast as autocast would
-            dt = torch.get_autocast_dtype(x.device.type)
-            x, w, b = x.to(dt), w.to(dt), (None if b is None else b.to(dt))
-        return _CycleConv.apply(x, w, b, self.stride, self.padding, self.dilation, self.cycle, G)
+        return _cycle_conv(x, w, b, self.stride, self.padding, self.dilation, self.cycle, G)
     def extra_repr(self): return super().extra_repr() + f", pattern={self.pattern!r}"
 
 CONVS.register('permuted', PermutedGroupConv, aliases=('permuted_groups', 'pgconv'))

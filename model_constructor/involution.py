@@ -20,46 +20,66 @@ def _taps(K, d, s, h, w):
     for u in range(K):
         for v in range(K): yield u * K + v, (slice(u * d, u * d + (h - 1) * s + 1, s), slice(v * d, v * d + (w - 1) * s + 1, s))
 
-class _Involution(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, kernel, K, stride, dilation, padding):
-        B, C, H, W = x.shape
-        G, h, w = kernel.shape[1], kernel.shape[-2], kernel.shape[-1]
-        acc = torch.promote_types(x.dtype, torch.float32)
-        xg = F.pad(x, (padding,) * 4).view(B, G, C // G, H + 2 * padding, W + 2 * padding)
-        kg = kernel.view(B, G, 1, K * K, h, w)
-        out = torch.zeros(B, G, C // G, h, w, dtype=acc, device=x.device)
-        for t, (su, sv) in _taps(K, dilation, stride, h, w): out.addcmul_(kg[:, :, :, t], xg[..., su, sv])
-        ctx.save_for_backward(x, kernel); ctx.conf = (K, stride, dilation, padding)
-        return out.view(B, C, h, w).to(x.dtype)
+@torch.library.custom_op('model_constructor::involution', mutates_args=())
+def _involution(x:torch.Tensor, kernel:torch.Tensor, K:int, stride:int, dilation:int, padding:int) -> torch.Tensor:
+    "x (B, C, H, W), kernel (B, G, K*K, h, w) -> (B, C, h, w): the K*K taps accumulated in place, in fp32 (fp64 for fp64)."
+    B, C, H, W = x.shape
+    G, h, w = kernel.shape[1], kernel.shape[-2], kernel.shape[-1]
+    acc = torch.promote_types(x.dtype, torch.float32)
+    xg = F.pad(x, (padding,) * 4).view(B, G, C // G, H + 2 * padding, W + 2 * padding)
+    kg = kernel.view(B, G, 1, K * K, h, w)
+    out = torch.zeros(B, G, C // G, h, w, dtype=acc, device=x.device)
+    for t, (su, sv) in _taps(K, dilation, stride, h, w): out.addcmul_(kg[:, :, :, t], xg[..., su, sv])
+    return out.view(B, C, h, w).to(x.dtype)
 
-    @staticmethod
-    def backward(ctx, grad):
-        x, kernel = ctx.saved_tensors
-        K, s, d, p = ctx.conf
-        B, C, H, W = x.shape
-        G, h, w = kernel.shape[1], kernel.shape[-2], kernel.shape[-1]
-        acc = torch.promote_types(x.dtype, torch.float32)
-        gg = grad.reshape(B, G, C // G, h, w)
-        kg = kernel.view(B, G, 1, K * K, h, w)
-        gx = gk = None
-        if ctx.needs_input_grad[0]:
-            gxp = torch.zeros(B, G, C // G, H + 2 * p, W + 2 * p, dtype=acc, device=x.device)
-            for t, (su, sv) in _taps(K, d, s, h, w): gxp[..., su, sv].addcmul_(gg, kg[:, :, :, t])
-            gx = gxp[..., p:p + H, p:p + W].reshape(B, C, H, W).to(x.dtype)
-        if ctx.needs_input_grad[1]:
-            xg = F.pad(x, (p,) * 4).view(B, G, C // G, H + 2 * p, W + 2 * p)
-            gk = torch.empty(B, G, K * K, h, w, dtype=acc, device=x.device)
-            for t, (su, sv) in _taps(K, d, s, h, w): gk[:, :, t] = torch.linalg.vecdot(gg, xg[..., su, sv], dim=2)
-            gk = gk.view_as(kernel).to(kernel.dtype)
-        return gx, gk, None, None, None, None
+@_involution.register_fake
+def _(x, kernel, K, stride, dilation, padding): return x.new_empty(x.shape[0], x.shape[1], kernel.shape[-2], kernel.shape[-1])
+
+@torch.library.custom_op('model_constructor::involution_backward', mutates_args=())
+def _involution_backward(grad:torch.Tensor, x:torch.Tensor, kernel:torch.Tensor, K:int, stride:int, dilation:int, padding:int,
+                         need_x:bool, need_kernel:bool) -> tuple[torch.Tensor, torch.Tensor]:
+    "(dL/dx, dL/dkernel); an empty tensor for a gradient not needed."
+    B, C, H, W = x.shape
+    G, h, w = kernel.shape[1], kernel.shape[-2], kernel.shape[-1]
+    s, d, p = stride, dilation, padding
+    acc = torch.promote_types(x.dtype, torch.float32)
+    gg = grad.reshape(B, G, C // G, h, w)
+    kg = kernel.view(B, G, 1, K * K, h, w)
+    gx, gk = x.new_empty(0), kernel.new_empty(0)
+    if need_x:
+        gxp = torch.zeros(B, G, C // G, H + 2 * p, W + 2 * p, dtype=acc, device=x.device)
+        for t, (su, sv) in _taps(K, d, s, h, w): gxp[..., su, sv].addcmul_(gg, kg[:, :, :, t])
+        gx = gxp[..., p:p + H, p:p + W].reshape(B, C, H, W).to(x.dtype)
+    if need_kernel:
+        xg = F.pad(x, (p,) * 4).view(B, G, C // G, H + 2 * p, W + 2 * p)
+        gk = torch.empty(B, G, K * K, h, w, dtype=acc, device=x.device)
+        for t, (su, sv) in _taps(K, d, s, h, w): gk[:, :, t] = torch.linalg.vecdot(gg, xg[..., su, sv], dim=2)
+        gk = gk.view_as(kernel).to(kernel.dtype)
+    return gx, gk
+
+@_involution_backward.register_fake
+def _(grad, x, kernel, K, stride, dilation, padding, need_x, need_kernel):
+    return (x.new_empty(x.shape) if need_x else x.new_empty(0)), (kernel.new_empty(kernel.shape) if need_kernel else kernel.new_empty(0))
+
+def _inv_setup(ctx, inputs, output):
+    x, kernel, *conf = inputs
+    ctx.save_for_backward(x, kernel); ctx.conf = conf
+
+def _inv_grad(ctx, grad):
+    x, kernel = ctx.saved_tensors
+    nx, nk = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+    gx, gk = _involution_backward(grad, x, kernel, *ctx.conf, nx, nk)
+    return (gx if nx else None), (gk if nk else None), None, None, None, None
+
+_involution.register_autograd(_inv_grad, setup_context=_inv_setup)
 
 def involution_op(x:torch.Tensor, kernel:torch.Tensor, ks:int, stride:int=1, dilation:int=1) -> torch.Tensor:
     "Apply per-pixel kernels `kernel` (B, G*K*K, h, w) to `x` (B, C, H, W), C divisible by G: the involution sum."
     B, C, H, W = x.shape
     G = kernel.shape[1] // (ks * ks)
     if kernel.shape[1] != G * ks * ks or C % G: raise ValueError(f"involution: kernel channels {kernel.shape[1]} must be G*{ks}*{ks} with G dividing C={C}.")
-    return _Involution.apply(x, kernel.view(B, G, ks * ks, *kernel.shape[-2:]), ks, stride, dilation, dilation * (ks - 1) // 2)
+    if torch.onnx.is_in_onnx_export(): return involution_unfold(x, kernel, ks, stride, dilation)   # standard ops, which ONNX has
+    return _involution(x, kernel.view(B, G, ks * ks, *kernel.shape[-2:]), ks, stride, dilation, dilation * (ks - 1) // 2)
 
 def involution_unfold(x:torch.Tensor, kernel:torch.Tensor, ks:int, stride:int=1, dilation:int=1) -> torch.Tensor:
     "The official unfold implementation (reference: materialises B*C*K*K*h*w)."
@@ -67,6 +87,8 @@ def involution_unfold(x:torch.Tensor, kernel:torch.Tensor, ks:int, stride:int=1,
     G, (h, w) = kernel.shape[1] // (ks * ks), kernel.shape[-2:]
     cols = F.unfold(x, ks, dilation, dilation * (ks - 1) // 2, stride).view(B, G, C // G, ks * ks, h, w)
     return (kernel.view(B, G, 1, ks * ks, h, w) * cols).sum(3).view(B, C, h, w)
+
+torch.fx.wrap('involution_op')   # shape checks: one leaf of an fx trace
 
 # %% ../nbs/07_involution.ipynb #55ba447d
 class Involution(nn.Module):

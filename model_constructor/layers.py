@@ -22,7 +22,7 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 __all__ = ['ACTS', 'NORMS', 'CONVS', 'POOLS', 'ATTNS', 'CONV_ORDERS', 'UnknownNameError', 'UntrustedImportError',
            'trusted_imports', 'imports_trusted', 'Registry', 'act_layer', 'conv2d', 'separable_conv', 'avg_pool',
            'max_pool', 'MaxBlurPool', 'max_blur_pool3', 'max_blur_pool', 'blur_pool', 'se_module',
-           'simple_self_attention', 'divisors', 'check_groups', 'ConvLayer', 'init_cnn']
+           'simple_self_attention', 'divisors', 'check_groups', 'ConvLayer', 'check_nchw', 'init_cnn']
 
 # %% ../nbs/00_layers.ipynb #8538d0be
 class UnknownNameError(KeyError, ValueError):
@@ -249,6 +249,19 @@ class ConvLayer(nn.Sequential):
             if isinstance(w, nn.Parameter): nn.init.zeros_(w)
         parts = dict(conv=c, norm=n, act=a)
         super().__init__(OrderedDict((k, parts[k]) for k in order.split('_') if parts[k] is not None))
+
+# %% ../nbs/00_layers.ipynb #e4bd8adc
+def check_nchw(x:torch.Tensor, channels:int, who:str, min_pixels:int=1, hint:str='', small_hint:str='') -> torch.Tensor:
+    "`x` if it is (N, `channels`, H, W) with H*W >= `min_pixels`, else a ValueError naming `who`, what it expects and what it got."
+    if x.dim() != 4 or x.shape[1] != channels:   # `{got}` in the hint: the channel count given
+        raise ValueError(f"{who} expects (N, {channels}, H, W) input, got {tuple(x.shape)}."
+                         + (' ' + hint.replace('{got}', str(x.shape[1]) if x.dim() == 4 else '...') if hint else ''))
+    if x.shape[2] * x.shape[3] < min_pixels:
+        raise ValueError(f"{who} needs feature maps of at least {min_pixels} pixels, got a {x.shape[2]}x{x.shape[3]} map {tuple(x.shape)}."
+                         + (f" {small_hint}" if small_hint else ''))
+    return x
+
+torch.fx.wrap('check_nchw')
 
 # %% ../nbs/00_layers.ipynb #a574bdc3
 def init_cnn(m:nn.Module) -> nn.Module:

@@ -14,7 +14,9 @@ from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 import fastai.torch_core
 
-from .layers import NORMS
+from .layers import NORMS, check_nchw
+
+torch.fx.wrap('check_nchw')   # see "Input checks that survive tracing" in the layers chapter
 
 # %% auto #0
 __all__ = ['NormBase', 'BatchNorm', 'group_count', 'InstanceNorm', 'GroupNorm', 'LayerNorm2d', 'FusedInstanceNorm',
@@ -34,27 +36,26 @@ class NormBase(nn.Module):
         self.weight = nn.Parameter(torch.ones(num_features)) if affine else None
         self.bias = nn.Parameter(torch.zeros(num_features)) if affine else None
 
-    def _apply_stats(self, x, mean, var):
-        "y = (x - mean) / sqrt(var + eps) * weight + bias, with mean/var of shape (C,) or (N, C)."
+    def _apply_stats(self, x, mean, var, per_sample:bool=False):
+        "y = (x - mean) / sqrt(var + eps) * weight + bias, with mean/var of shape (C,), or (N, C) if `per_sample`."
         ct = _ct(x)
         scale = torch.rsqrt(var.to(ct) + self.eps)
         if self.affine: scale = scale * self.weight.to(ct)
         shift = -mean.to(ct) * scale
         if self.affine: shift = shift + self.bias.to(ct)
-        return self._fma(x, scale, shift)
+        return self._fma(x, scale, shift, per_sample)
 
     @staticmethod
-    def _fma(x, scale, shift):
-        shape = (-1, x.shape[1], 1, 1) if scale.dim() == 2 else (1, -1, 1, 1)
-        return torch.addcmul(shift.to(x.dtype).view(shape), x, scale.to(x.dtype).view(shape))
+    def _fma(x, scale, shift, per_sample:bool=False):
+        "x * scale + shift, broadcast per channel (or per sample and channel): `addcmul`, one pass."
+        ix = (slice(None), slice(None), None, None) if per_sample else (None, slice(None), None, None)
+        return torch.addcmul(shift.to(x.dtype)[ix], x, scale.to(x.dtype)[ix])
 
+    _small_hint = ("It normalizes each sample over H x W, which needs more than one pixel: the output would not depend on the input. "
+                   "Use larger images, fewer strides, or norm='batch'.")
     def _check(self, x):
-        if x.dim() != 4 or x.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}) expects (N, {self.num_features}, H, W) input, got {tuple(x.shape)}.")
-        if x.shape[2] * x.shape[3] <= self.min_pixels - 1:
-            raise ValueError(f"{type(self).__name__} normalizes each sample over H x W, which needs more than one pixel; got a "
-                             f"{x.shape[2]}x{x.shape[3]} feature map {tuple(x.shape)}: the output would not depend on the input. "
-                             f"Use larger images, fewer strides, or norm='batch'.")
+        "`x`, checked: (N, C, H, W) with enough pixels (a check `torch.fx` records, see `check_nchw`)."
+        return check_nchw(x, self.num_features, f"{type(self).__name__}({self.num_features})", self.min_pixels, small_hint=self._small_hint)
 
     def extra_repr(self): return f"{self.num_features}, eps={self.eps}, affine={self.affine}"
 
@@ -73,16 +74,9 @@ class BatchNorm(NormBase):
 
     def batch_stats(self, x):
         "Per-channel (mean, biased var) of this batch; updates the running estimates in training."
-        n = x.numel() // x.shape[1]
-        if n < 2: raise ValueError(f"{type(self).__name__}: expected more than 1 value per channel in training, got input {tuple(x.shape)}; use a larger batch, or norm='instance'/'group'/'layer'.")
-        var, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0)
-        if self.track_running_stats:
-            with torch.no_grad():
-                self.num_batches_tracked.add_(1)
-                m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
-                self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype), m)
-                self.running_var.lerp_(var.detach().to(self.running_var.dtype) * (n / (n - 1)), m)
-        return mean, var
+        s = _batch_stats(x, self.running_mean, self.running_var, self.num_batches_tracked, self.momentum, type(self).__name__) \
+            if self.track_running_stats else _batch_stats(x, None, None, None, None, type(self).__name__)
+        return s[0], s[1]   # indexed, not unpacked: under torch.fx `s` is one traced value
 
     def bn_stats(self, x):
         "Statistics the BN part normalizes with: the batch's in training (or without running stats), else the running ones."
@@ -90,11 +84,32 @@ class BatchNorm(NormBase):
         return self.running_mean, self.running_var
 
     def forward(self, x):
-        self._check(x)
+        x = self._check(x)
         mean, var = self.bn_stats(x)
         if self.training or not self.track_running_stats:
-            return _BatchNormFn.apply(x, self.weight, self.bias, mean.detach(), var.detach(), self.eps) if self.affine else self._apply_stats(x, mean, var)
+            return _own_batch_norm(x, self.weight, self.bias, mean.detach(), var.detach(), self.eps) if self.affine else self._apply_stats(x, mean, var)
         return self._apply_stats(x, mean, var)
+
+def _batch_stats(x, running_mean, running_var, num_batches_tracked, momentum, who:str):
+    "(mean, biased var) per channel of `x`; the running estimates (if given) move towards them."
+    n = x.numel() // x.shape[1]
+    if n < 2: raise ValueError(f"{who}: expected more than 1 value per channel in training, got input {tuple(x.shape)}; use a larger batch, or norm='instance'/'group'/'layer'.")
+    var, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0)
+    if running_mean is not None:
+        with torch.no_grad():
+            m = _tick(num_batches_tracked, momentum)
+            running_mean.lerp_(mean.detach().to(running_mean.dtype), m)
+            running_var.lerp_(var.detach().to(running_var.dtype) * (n / (n - 1)), m)
+    return mean, var
+
+def _tick(count, momentum):
+    "Count one more training batch; the weight of this batch in the running statistics (momentum None: 1/count, a cumulative average)."
+    count.add_(1)
+    return momentum if momentum is not None else 1.0 / float(count)
+
+def _own_batch_norm(x, weight, bias, mean, var, eps): return _BatchNormFn.apply(x, weight, bias, mean, var, eps)
+
+for _f in ('_batch_stats', '_tick', '_own_batch_norm'): torch.fx.wrap(_f)   # leaves of an fx trace: they branch on shapes, update buffers in place or call an autograd Function
 
 # %% ../nbs/01_norms.ipynb #07b02d8f
 class _BatchNormFn(torch.autograd.Function):
@@ -138,8 +153,10 @@ class InstanceNorm(NormBase):
         var, mean = torch.var_mean(x, dim=(2, 3), correction=0)
         return mean, var
     def forward(self, x):
-        self._check(x)
-        return self._apply_stats(x, *self.instance_stats(x))
+        x = self._check(x)
+        if torch.onnx.is_in_onnx_export(): return F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)   # one ONNX op (onnxruntime's optimizer mangles the written-out form)
+        mean, var = self.instance_stats(x)
+        return self._apply_stats(x, mean, var, per_sample=True)
 
 class GroupNorm(NormBase):
     "Group normalization (Wu & He 2018): statistics over each group of C/G channels and H, W, per sample."
@@ -147,11 +164,11 @@ class GroupNorm(NormBase):
         super().__init__(num_features, eps, affine)
         self.groups = group_count(num_features, groups)
     def forward(self, x):
-        self._check(x)
-        N, C = x.shape[:2]
-        var, mean = torch.var_mean(x.reshape(N, self.groups, -1), dim=2, correction=0)
-        rep = C // self.groups
-        return self._apply_stats(x, mean.repeat_interleave(rep, 1), var.repeat_interleave(rep, 1))
+        x = self._check(x)
+        if torch.onnx.is_in_onnx_export(): return F.group_norm(x, self.groups, self.weight, self.bias, self.eps)   # likewise
+        var, mean = torch.var_mean(x.reshape(x.shape[0], self.groups, -1), dim=2, correction=0)
+        rep = self.num_features // self.groups
+        return self._apply_stats(x, mean.repeat_interleave(rep, 1), var.repeat_interleave(rep, 1), per_sample=True)
     def extra_repr(self): return f"{super().extra_repr()}, groups={self.groups}"
 
 class LayerNorm2d(GroupNorm):
@@ -164,6 +181,8 @@ class FusedInstanceNorm(nn.InstanceNorm2d):
     "torch's `InstanceNorm2d` with a per-channel affine (what `norm='instance'` builds)."
     def __init__(self, num_features:int, eps:float=1e-5, momentum:float=0.1, affine:bool=True, track_running_stats:bool=False):
         super().__init__(num_features, eps, momentum, affine, track_running_stats)
+    def forward(self, x):   # torch's checks, as one traceable call (torch's own branch on the input's rank)
+        return self._apply_instance_norm(check_nchw(x, self.num_features, f"InstanceNorm({self.num_features})"))
 
 class FusedGroupNorm(nn.GroupNorm):
     "torch's `GroupNorm` from a channel count; `groups` becomes the largest divisor of the channels it does not exceed."
@@ -192,16 +211,16 @@ class BatchInstanceNorm(NormBase):
         else: self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def forward(self, x):
-        self._check(x)
+        x = self._check(x)
         g = self.weight if self.affine else torch.ones_like(self.rho)
         wb = self.rho * g
-        m = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)
-            if m is None: m = 1.0 / float(self.num_batches_tracked)
+        if self.training and self.track_running_stats: m = _tick(self.num_batches_tracked, self.momentum)
+        else: m = 0. if self.momentum is None else self.momentum
         yb = F.batch_norm(x, self.running_mean, self.running_var, wb, self.bias,
-                          self.training or not self.track_running_stats, m or 0., self.eps)
-        return yb.add_(F.group_norm(x.contiguous(), x.shape[1], g - wb, None, self.eps))
+                          self.training or not self.track_running_stats, m, self.eps)
+        if torch.onnx.is_in_onnx_export():   # InstanceNormalization: ONNX's GroupNorm path needs a static batch size
+            return yb + F.instance_norm(x, weight=g - wb, eps=self.eps)
+        return yb.add_(F.group_norm(x.contiguous(), self.num_features, g - wb, None, self.eps))
 
     @torch.no_grad()
     def clamp_(self): self.rho.clamp_(0, 1); return self

@@ -22,7 +22,7 @@ RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mo
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
-_ADDED_FIELDS = dict(dw_mult=1, stem_conv=None)   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
+_ADDED_FIELDS = dict(dw_mult=1, stem_conv=None, head_pool='avg')   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
 _ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2, loader='jpeg', sizes=None)   # the same for recipe fields
 
 RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them

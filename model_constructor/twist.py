@@ -45,6 +45,52 @@ def _compiled_feats():
     if 'f' not in _COMPILED: _COMPILED['f'] = torch.compile(twist_feats, dynamic=None)
     return _COMPILED['f']
 
+_GRIDS = {}
+def _cache(k, v):
+    if torch.compiler.is_exporting(): return v   # torch.export traces with fake tensors, which must not outlive the trace
+    if len(_GRIDS) > 64: _GRIDS.clear()
+    _GRIDS[k] = v
+    return v
+
+def _grids(h:int, w:int, device, dtype):
+    "(XX, YY), broadcastable to (1, 1, h, w), in [-1, 1): cached per size, device and dtype."
+    k = (h, w, device, dtype)
+    g = _GRIDS.get(k)
+    if g is None:
+        xx = (torch.arange(w, device=device, dtype=torch.float64) * 2 / w - 1).to(dtype)
+        yy = (torch.arange(h, device=device, dtype=torch.float64) * 2 / h - 1).to(dtype)
+        g = _cache(k, (xx.view(1, 1, 1, w), yy.view(1, 1, h, 1)))
+    return g
+
+def _cgrid(h:int, w:int, device, dtype):
+    "XX + i YY as one complex (1, h, w, 1) tensor (channels-last layout), cached per size, device and dtype."
+    k = ('complex', h, w, device, dtype)
+    g = _GRIDS.get(k)
+    if g is None:
+        xx, yy = _grids(h, w, device, dtype)
+        g = _cache(k, torch.complex(xx.view(1, 1, w, 1).expand(1, h, w, 1), yy.view(1, h, 1, 1).expand(1, h, w, 1)).contiguous())
+    return g
+
+def _twist_features(x, base, sobel, stride:int, d:int, centers:bool, fuse:bool):
+    "The per-channel features the Twist's 1x1 mix reads, (B, k*C, h, w) in channels-last memory: P, Q [, S_x, S_y]."
+    B, C, (h, w) = x.shape[0], x.shape[1], base.shape[-2:]
+    if fuse or torch.onnx.is_in_onnx_export():   # the real-valued stencil (ONNX has no complex numbers); compiled when fused
+        xx, yy = _grids(h, w, base.device, base.dtype)
+        f = twist_feats if torch.onnx.is_in_onnx_export() else _compiled_feats()
+        return f(x.to(base.dtype), xx.view(1, 1, w, 1), yy.view(1, h, 1, 1), stride, d, centers).permute(0, 3, 1, 2)
+    sx, sy = (F.conv2d(x, sobel[i:i + 1].to(x.dtype).expand(C, 1, 3, 3), None, stride, d, d, C) for i in (0, 1))
+    cdt = torch.float64 if x.dtype == torch.float64 else torch.float32   # complex needs fp32/fp64; bf16/fp16 go up for one pass
+    s = torch.complex(sx.to(cdt).permute(0, 2, 3, 1), sy.to(cdt).permute(0, 2, 3, 1))   # (B, h, w, C): S_x + i S_y, interleaved
+    pq = torch.view_as_real(s * _cgrid(h, w, s.device, cdt))   # P + iQ = (XX + i YY)(S_x + i S_y): one pass
+    feats = pq if not centers else torch.cat([pq, torch.view_as_real(s)], -1)
+    return feats.reshape(B, h, w, -1).permute(0, 3, 1, 2).to(base.dtype)   # (B, k*C, h, w), channels-last memory (a view unless B, h or w is 1)
+
+def _in_format_of(out, x):
+    "`out` in the memory format of `x` (the Twist computes in channels-last)."
+    return out.contiguous() if not x.is_contiguous(memory_format=torch.channels_last) or x.is_contiguous() else out
+
+for _f in ('_twist_features', '_in_format_of'): torch.fx.wrap(_f)   # they branch on shapes, dtypes and memory formats: leaves of an fx trace
+
 class TwistConv(nn.Conv2d):
     "Convolution with a Twist: `conv(x) + XX * conv(x, K_x) + YY * conv(x, K_y)`; a drop-in `nn.Conv2d`."
     def __init__(self, ni:int, nf:int, ks:int=3, stride:int=1, groups:int=1, bias:bool=False, padding:int|None=None,
@@ -67,7 +113,7 @@ class TwistConv(nn.Conv2d):
         self.perm = GroupPermute(permute, groups, ni) if permute is not None else None
         if self.perm is not None and self.perm.reads != 1: raise ValueError(f"TwistConv: pattern {permute!r} reads several groups per group; Twist takes permutations only ('cycle', 'cycleN', 'shuffle').")
         self.register_buffer('sobel', _SOBEL[:, None].clone(), persistent=False)   # (2, 1, 3, 3): D_x, D_y
-        self._grids, self._init_done = {}, True
+        self._init_done = True
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -80,21 +126,11 @@ class TwistConv(nn.Conv2d):
 
     def grids(self, h:int, w:int, like:torch.Tensor):
         "(XX, YY), broadcastable to (1, 1, h, w), in [-1, 1); cached per size, device and dtype."
-        k = (h, w, like.device, like.dtype)
-        if k not in self._grids:
-            if len(self._grids) > 32: self._grids.clear()
-            xx = (torch.arange(w, device=like.device, dtype=torch.float64) * 2 / w - 1).to(like.dtype)
-            yy = (torch.arange(h, device=like.device, dtype=torch.float64) * 2 / h - 1).to(like.dtype)
-            self._grids[k] = (xx.view(1, 1, 1, w), yy.view(1, 1, h, 1))
-        return self._grids[k]
+        return _grids(h, w, like.device, like.dtype)
 
     def cgrid(self, h:int, w:int, like:torch.Tensor):
         "XX + i YY as one complex (1, h, w, 1) tensor (channels-last layout), cached per size, device and dtype."
-        k = ('complex', h, w, like.device, like.dtype)
-        if k not in self._grids:
-            xx, yy = self.grids(h, w, like)
-            self._grids[k] = torch.complex(xx.view(1, 1, w, 1).expand(1, h, w, 1), yy.view(1, h, 1, 1).expand(1, h, w, 1)).contiguous()
-        return self._grids[k]
+        return _cgrid(h, w, like.device, like.dtype)
 
     def mix_weight(self):
         "1x1 weight over the interleaved per-channel features (P, Q[, S_x, S_y]): (out, k * in/groups, 1, 1)."
@@ -108,29 +144,17 @@ class TwistConv(nn.Conv2d):
     def _step(self, x):
         if self.perm is not None: x = self.perm(x)
         x = x.contiguous(memory_format=torch.channels_last)   # no copy when it already is
-        C, g, d = self.in_channels, self.groups, self.dilation[0]
-        base = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, g)
-        B, _, h, w = base.shape
-        if self.fuse:   # Sobel stencil + grid product in one compiled loop
-            xx, yy = self.grids(h, w, base)
-            feats = _compiled_feats()(x.to(base.dtype), xx.view(1, 1, w, 1), yy.view(1, h, 1, 1), self.stride[0], d, self.centers is not None)
-            return base + F.conv2d(feats.permute(0, 3, 1, 2), self.mix_weight().to(base.dtype), None, 1, 0, 1, g)
-        sx, sy = (F.conv2d(x, self.sobel[i:i + 1].to(x.dtype).expand(C, 1, 3, 3), None, self.stride, d, d, C) for i in (0, 1))
-        cdt = torch.float64 if x.dtype == torch.float64 else torch.float32   # complex needs fp32/fp64; bf16/fp16 go up for one pass
-        s = torch.complex(sx.to(cdt).permute(0, 2, 3, 1), sy.to(cdt).permute(0, 2, 3, 1))   # (B, h, w, C): S_x + i S_y, interleaved
-        pq = torch.view_as_real(s * self.cgrid(h, w, s.real))   # P + iQ = (XX + i YY)(S_x + i S_y): one pass
-        feats = pq if self.centers is None else torch.cat([pq, torch.view_as_real(s)], -1)
-        feats = feats.reshape(B, h, w, -1).permute(0, 3, 1, 2).to(base.dtype)   # (B, k*C, h, w), channels-last memory (a view unless B, h or w is 1)
-        return base + F.conv2d(feats, self.mix_weight().to(base.dtype), None, 1, 0, 1, g)   # the 1x1 mix
+        base = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        feats = _twist_features(x, base, self.sobel, self.stride[0], self.dilation[0], self.centers is not None, self.fuse)
+        return base + F.conv2d(feats, self.mix_weight().to(base.dtype), None, 1, 0, 1, self.groups)   # the 1x1 mix
 
     def forward(self, x):
-        nchw = not x.is_contiguous(memory_format=torch.channels_last) or x.is_contiguous()
         out = self._step(x)
         if self.iters > 1:
             out = x + out / self.iters
             for _ in range(self.iters - 1): out = out + self._step(out) / self.iters
             out = out - x
-        return out.contiguous() if nchw else out   # the caller's memory format back
+        return _in_format_of(out, x)   # the caller's memory format back
 
     def extra_repr(self):
         return super().extra_repr() + f", iters={self.iters}, centers={self.centers is not None}, permute={self.permute!r}" + (", fuse=True" if self.fuse else "")

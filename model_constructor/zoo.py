@@ -47,10 +47,10 @@ def list_models(pattern:str='*'):
     return [n for n in MODELS.names() if n != 'none' and rx.match(n)]
 
 def _fastai_meta(fn):
-    "Tell fastai's `vision_learner` how to cut our models: the body is everything but the head."
-    from fastai.vision.learner import model_meta, default_split
+    "Tell fastai's `vision_learner` and `unet_learner` how to cut and split our models (`mc_cut`, `mc_split`)."
+    from fastai.vision.learner import model_meta
     from fastai.vision.core import imagenet_stats
-    model_meta[fn] = dict(cut=-1, split=default_split, stats=imagenet_stats)
+    model_meta[fn] = dict(cut=mc_cut, split=mc_split, stats=imagenet_stats)
 
 # %% ../nbs/04_zoo.ipynb #4fb88491
 def _state(src):
