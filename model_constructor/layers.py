@@ -250,7 +250,7 @@ class ConvLayer(nn.Sequential):
         parts = dict(conv=c, norm=n, act=a)
         super().__init__(OrderedDict((k, parts[k]) for k in order.split('_') if parts[k] is not None))
 
-# %% ../nbs/00_layers.ipynb #e4bd8adc
+# %% ../nbs/00_layers.ipynb #7ef39896
 def check_nchw(x:torch.Tensor, channels:int, who:str, min_pixels:int=1, hint:str='', small_hint:str='') -> torch.Tensor:
     "`x` if it is (N, `channels`, H, W) with H*W >= `min_pixels`, else a ValueError naming `who`, what it expects and what it got."
     if x.dim() != 4 or x.shape[1] != channels:   # `{got}` in the hint: the channel count given
