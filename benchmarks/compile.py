@@ -38,7 +38,7 @@ def _taps_fwd(x, kernel, K, s, d, p):
     return out.view(B, C, h, w).to(x.dtype)
 
 def _taps_bwd(g, x, kernel, K, s, d, p, nx, nk):
-    return inv._involution_backward._opoverload(g, x, kernel, K, s, d, p, nx, nk)   # the same arithmetic, called eagerly
+    return inv._involution_backward(g, x, kernel, K, s, d, p, nx, nk)   # the same arithmetic, called eagerly
 
 def _step(model, opt, x, y):
     with torch.autocast('cpu', torch.bfloat16): loss = F.cross_entropy(model(x), y)

@@ -20,8 +20,7 @@ def _taps(K, d, s, h, w):
     for u in range(K):
         for v in range(K): yield u * K + v, (slice(u * d, u * d + (h - 1) * s + 1, s), slice(v * d, v * d + (w - 1) * s + 1, s))
 
-@torch.library.custom_op('model_constructor::involution', mutates_args=())
-def _involution(x:torch.Tensor, kernel:torch.Tensor, K:int, stride:int, dilation:int, padding:int) -> torch.Tensor:
+def _involution_impl(x:torch.Tensor, kernel:torch.Tensor, K:int, stride:int, dilation:int, padding:int) -> torch.Tensor:
     "x (B, C, H, W), kernel (B, G, K*K, h, w) -> (B, C, h, w): the K*K taps accumulated in place, in fp32 (fp64 for fp64)."
     B, C, H, W = x.shape
     G, h, w = kernel.shape[1], kernel.shape[-2], kernel.shape[-1]
@@ -32,11 +31,9 @@ def _involution(x:torch.Tensor, kernel:torch.Tensor, K:int, stride:int, dilation
     for t, (su, sv) in _taps(K, dilation, stride, h, w): out.addcmul_(kg[:, :, :, t], xg[..., su, sv])
     return out.view(B, C, h, w).to(x.dtype)
 
-@_involution.register_fake
-def _(x, kernel, K, stride, dilation, padding): return x.new_empty(x.shape[0], x.shape[1], kernel.shape[-2], kernel.shape[-1])
+def _involution_fake(x, kernel, K, stride, dilation, padding): return x.new_empty(x.shape[0], x.shape[1], kernel.shape[-2], kernel.shape[-1])
 
-@torch.library.custom_op('model_constructor::involution_backward', mutates_args=())
-def _involution_backward(grad:torch.Tensor, x:torch.Tensor, kernel:torch.Tensor, K:int, stride:int, dilation:int, padding:int,
+def _involution_backward_impl(grad:torch.Tensor, x:torch.Tensor, kernel:torch.Tensor, K:int, stride:int, dilation:int, padding:int,
                          need_x:bool, need_kernel:bool) -> tuple[torch.Tensor, torch.Tensor]:
     "(dL/dx, dL/dkernel); an empty tensor for a gradient not needed."
     B, C, H, W = x.shape
@@ -57,8 +54,7 @@ def _involution_backward(grad:torch.Tensor, x:torch.Tensor, kernel:torch.Tensor,
         gk = gk.view_as(kernel).to(kernel.dtype)
     return gx, gk
 
-@_involution_backward.register_fake
-def _(grad, x, kernel, K, stride, dilation, padding, need_x, need_kernel):
+def _involution_backward_fake(grad, x, kernel, K, stride, dilation, padding, need_x, need_kernel):
     return (x.new_empty(x.shape) if need_x else x.new_empty(0)), (kernel.new_empty(kernel.shape) if need_kernel else kernel.new_empty(0))
 
 def _inv_setup(ctx, inputs, output):
@@ -71,7 +67,13 @@ def _inv_grad(ctx, grad):
     gx, gk = _involution_backward(grad, x, kernel, *ctx.conf, nx, nk)
     return (gx if nx else None), (gk if nk else None), None, None, None, None
 
-_involution.register_autograd(_inv_grad, setup_context=_inv_setup)
+if not hasattr(torch.ops.model_constructor, 'involution'):   # once per process: a second definition of the same op breaks the first
+    _fwd = torch.library.custom_op('model_constructor::involution', _involution_impl, mutates_args=())
+    _fwd.register_fake(_involution_fake)
+    _bwd = torch.library.custom_op('model_constructor::involution_backward', _involution_backward_impl, mutates_args=())
+    _bwd.register_fake(_involution_backward_fake)
+    _fwd.register_autograd(_inv_grad, setup_context=_inv_setup)
+_involution, _involution_backward = torch.ops.model_constructor.involution.default, torch.ops.model_constructor.involution_backward.default
 
 def involution_op(x:torch.Tensor, kernel:torch.Tensor, ks:int, stride:int=1, dilation:int=1) -> torch.Tensor:
     "Apply per-pixel kernels `kernel` (B, G*K*K, h, w) to `x` (B, C, H, W), C divisible by G: the involution sum."

@@ -18,12 +18,13 @@ __all__ = ['RECIPE', 'RECIPES', 'weights_id', 'cell_key', 'check_recipe', 'check
 RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mom=0.95, sqr_mom=0.99, eps=1e-6, opt='ranger',
               loss='ls', schedule='flat_cos', pct_start=0.72, mixup=0., clip=1.0, precision='auto', aug='leaderboard',
               release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False, holdout=None,
-              classes=None, pretrained=None, finetune=None, finetune_k=2, save_model=False, loader='jpeg', sizes=None)
+              classes=None, pretrained=None, finetune=None, finetune_k=2, save_model=False, loader='jpeg', sizes=None,
+              ema=None, ls=0.1)
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 _ADDED_FIELDS = dict(dw_mult=1, stem_conv=None, head_pool='avg')   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
-_ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2, loader='jpeg', sizes=None)   # the same for recipe fields
+_ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2, loader='jpeg', sizes=None, ema=None, ls=0.1)   # the same for recipe fields
 
 RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them
     'woof128_dw6': dict(arch='dw6_resnet', dataset='imagewoof', size=128, epochs=5, bs=16, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
@@ -118,6 +119,8 @@ def check_recipe(recipe:dict) -> dict:
     _number(r, 'size', 1, integer=True, none_ok=True); _number(r, 'max_per_class', 1, integer=True, none_ok=True)
     _number(r, 'lr', 0, lo_open=True); _number(r, 'wd', 0); _number(r, 'eps', 0, lo_open=True)
     _number(r, 'mom', 0, 1, hi_open=True); _number(r, 'sqr_mom', 0, 1, hi_open=True); _number(r, 'pct_start', 0, 1)
+    _number(r, 'ema', 0, 1, lo_open=True, hi_open=True, none_ok=True); _number(r, 'ls', 0, 1, hi_open=True)
+    if r['ls'] != 0.1 and r['loss'] != 'ls': raise ValueError(f"--ls {r['ls']} sets the label-smoothing strength of --loss ls; with --loss {r['loss']} it would do nothing.")
     _number(r, 'mixup', 0); _number(r, 'clip', 0, lo_open=True, none_ok=True); _number(r, 'holdout', 0, 1, lo_open=True, hi_open=True, none_ok=True)
     _choice(r, 'opt', [n for n in OPTS.names() if n != 'none'])
     _choice(r, 'loss', [n for n in LOSSES.names() if n != 'none']); _choice(r, 'schedule', SCHEDULES)

@@ -20,8 +20,8 @@ from .recipes import RECIPE, _size, cell_key
 
 # %% auto #0
 __all__ = ['machine', 'versions', 'git_commit', 'make_dls', 'build_model', 'plot_run', 'save_weights', 'RunNotRecorded',
-           'check_data', 'Terminated', 'interrupts_between_batches', 'SizeSchedule', 'set_train_size', 'StopOnSignal',
-           'train_run']
+           'check_data', 'Terminated', 'interrupts_between_batches', 'SizeSchedule', 'set_train_size', 'WeightEMA',
+           'StopOnSignal', 'train_run']
 
 # %% ../nbs/14c_training.ipynb #c3c27b20
 def machine() -> str:
@@ -136,6 +136,22 @@ def set_train_size(dl, size:int):
     if not ts: raise ValueError("Progressive resizing (--sizes) needs a training loader that crops or resizes its images (RandomResizedCrop or Resize).")
     for t in ts: t.size = fastuple(size, size)
 
+class WeightEMA(Callback):
+    "An exponential moving average of the weights (timm's `ModelEmaV3`, its decay warmed up over the first steps): each validation and the end of training use it — the final model is the average."
+    order = 70   # after the guard and the precision callbacks have set the model up
+    def __init__(self, decay:float=0.999): self.decay = decay
+    def before_fit(self):
+        from timm.utils import ModelEmaV3
+        self.ema = ModelEmaV3(self.learn.model, decay=self.decay, use_warmup=True)
+    def after_step(self): self.ema.update(self.learn.model, step=self.learn.train_iter)
+    def before_validate(self):
+        m = self.learn.model
+        self.live = {k: v.detach().clone() for k, v in m.state_dict().items()}
+        m.load_state_dict(self.ema.module.state_dict())
+    def after_validate(self):
+        if getattr(self, 'live', None) is not None and self.epoch < self.n_epoch - 1: self.learn.model.load_state_dict(self.live)   # the last epoch keeps the average
+        self.live = None
+
 class StopOnSignal(Callback):
     "Raise a Ctrl-C or SIGTERM that `interrupts_between_batches` held, at a batch boundary (not inside a fork, a lock or a DataLoader's start)."
     order = -100
@@ -150,6 +166,7 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     from model_constructor.learner import mc_learner, fit_recipe, learner_precision
     from model_constructor.finetune import fine_tune_strategy
     from model_constructor.callbacks import NonFiniteError
+    from fastai.losses import LabelSmoothingCrossEntropyFlat
     from model_constructor.distributed import distributed, is_main_process, world_note
     r, model = {**RECIPE, **recipe}, dict(model or {})
     set_seed(seed, reproducible=True)
@@ -158,14 +175,15 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     net = build_model(r, model, dls.c)
     cfg = net.cfg.to_dict() if hasattr(net, 'cfg') else {}
     key = cell_key(r, cfg)
-    learn = mc_learner(dls, net, loss=r['loss'], opt=r['opt'], lr=r['lr'], wd=r['wd'], mom=r['mom'], sqr_mom=r['sqr_mom'], eps=r['eps'],
+    loss = LabelSmoothingCrossEntropyFlat(eps=r['ls']) if r['loss'] == 'ls' and r.get('ls', 0.1) != 0.1 else r['loss']
+    learn = mc_learner(dls, net, loss=loss, opt=r['opt'], lr=r['lr'], wd=r['wd'], mom=r['mom'], sqr_mom=r['sqr_mom'], eps=r['eps'],
                        mixup=r['mixup'], clip=r['clip'], precision=r['precision'], compile=r['compile'])
     keep = Path(out)/'models'/f'{key}_seed{seed}.pth' if r.get('save_model') else None
     if keep is not None and is_main_process(): keep.parent.mkdir(parents=True, exist_ok=True)   # a folder that cannot be made fails here, not after training
     t0 = time.time()
     try:
         with distributed(learn), interrupts_between_batches() as held:
-            cbs = [*(cbs or []), StopOnSignal(held), *([SizeSchedule(r['sizes'])] if r.get('sizes') else [])]
+            cbs = [*(cbs or []), StopOnSignal(held), *([SizeSchedule(r['sizes'])] if r.get('sizes') else []), *([WeightEMA(r['ema'])] if r.get('ema') else [])]
             if r.get('finetune'): fine_tune_strategy(learn, r['finetune'], r['epochs'], r['lr'], k=r['finetune_k'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
             else: fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
     except NonFiniteError as e:   # the training guard stopped a diverging run
