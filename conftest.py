@@ -1,7 +1,12 @@
 """Run every notebook in `nbs/` as one pytest item, the way `nbdev-test` does (same cell flags), so the test run
 ends with pytest's count line and can run notebooks in parallel (`-n 2`).
 
-Cells flagged `#| slow` are skipped unless `MC_SLOW=1` (or pytest `--slow`) is given."""
+Cells flagged `#| slow` are skipped unless `MC_SLOW=1` (or pytest `--slow`) is given.
+
+A page's stored outputs are part of what it says: each code cell's stored text output (printed text, a value's repr)
+must be what the cell prints now, so a page cannot go stale unseen. A cell whose output legitimately differs
+between runs (timings, training figures) carries `#| varies`, and is run but not compared. `MC_UPDATE_OUTPUTS=1`
+writes the fresh outputs back instead (then run `nbdev-clean`)."""
 import os, sys, pytest
 from pathlib import Path
 
@@ -37,16 +42,71 @@ class NotebookFile(pytest.File):
 
 class NotebookError(Exception): pass
 
+import re as _re
+_ADDR = _re.compile(r' at 0x[0-9a-f]+')
+
+def _text(outputs) -> str:
+    "The text a cell showed: its printed streams and its value's plain repr (pictures and HTML are not compared)."
+    parts = []
+    for o in outputs or []:
+        if o.get('output_type') == 'stream' and o.get('name') == 'stdout': parts.append(''.join(o.get('text', '')))
+        elif o.get('output_type') == 'execute_result': parts.append(''.join(o.get('data', {}).get('text/plain', '')))
+    return _ADDR.sub(' at 0x…', '\n'.join(p.rstrip() for p in parts).strip())
+
+def run_notebook(path, skip, force, update=False):
+    "Run a notebook as nbdev-test does; returns (ok, seconds, stale): `stale` lists cells whose stored text output differs from the fresh one."
+    import time, sys, traceback, json
+    from pathlib import Path
+    from nbdev.test import _skip_cell
+    from nbdev.process import NBProcessor
+    from nbdev.config import get_config
+    from execnb.shell import CaptureShell
+    from fastcore.xtras import working_directory
+    from fastcore.nbio import write_nb
+    path = Path(path)
+    stored = {c.get('id'): c for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code'}
+    nb = NBProcessor(path, rm_directives=False, process=True).nb
+    skip_cell = _skip_cell(nb, skip, force)
+    stale, ran = [], set()
+    def post(cell): ran.add(cell.get('id'))
+    k, t0 = CaptureShell(path, profile=bool(get_config(path.parent).exec_profile)), time.time()
+    try:
+        with working_directory(path.parent): k.run_all(nb, exc_stop=True, preproc=skip_cell, postproc=post, cell_timeout=600)
+    except Exception:
+        sys.__stderr__.write((k.prettytb(fname=path) or traceback.format_exc()) + '\n')
+        return False, time.time() - t0, stale
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != 'code' or c.get('id') not in ran or c.get('id') not in stored: continue
+        if any(d.strip() == 'varies' for d in (c.get('directives_') or {})) or '#| varies' in c.source: continue
+        old, new = _text(stored[c.get('id')].get('outputs')), _text(c.get('outputs'))
+        if old and old != new:
+            if update: stored[c.get('id')]['outputs'] = c.get('outputs'); continue
+            ol, nl = old.splitlines(), new.splitlines()
+            j = next((j for j in range(max(len(ol), len(nl))) if (ol[j:j+1] or [''])[0] != (nl[j:j+1] or [''])[0]), 0)
+            stale.append(f"cell {i} ({c.source.splitlines()[0][:60]!r}): stored line {j+1} {(ol[j:j+1] or ['<none>'])[0][:120]!r}, now {(nl[j:j+1] or ['<none>'])[0][:120]!r}")
+    if update:
+        raw = json.loads(path.read_text())
+        for c in raw['cells']:
+            if c['cell_type'] == 'code' and c.get('id') in stored: c['outputs'] = stored[c['id']].get('outputs', [])
+        path.write_text(json.dumps(raw, indent=1, ensure_ascii=False) + '\n')
+    return True, time.time() - t0, stale
+
 class NotebookItem(pytest.Item):
     def runtest(self):
-        from nbdev.test import test_nb
         from nbdev.config import get_config
         skip = get_config().tst_flags.split()
         force = skip if (self.config.getoption('--slow') or os.environ.get('MC_SLOW') == '1') else None
-        with _registries_restored():   # a chapter re-running its export cells re-registers its own class objects: not for the next notebook
-            ok, secs = test_nb(self.path, skip_flags=skip, force_flags=force, showerr=True)
+        prev = os.environ.get('IN_TEST'); os.environ['IN_TEST'] = '1'
+        try:
+            with _registries_restored():   # a chapter re-running its export cells re-registers its own class objects: not for the next notebook
+                ok, secs, stale = run_notebook(self.path, skip, force, update=os.environ.get('MC_UPDATE_OUTPUTS') == '1')
+        finally:
+            if prev is None: os.environ.pop('IN_TEST', None)
+            else: os.environ['IN_TEST'] = prev
         self.user_properties.append(('seconds', secs))
         if not ok: raise NotebookError(f'{self.path.name} failed (traceback above, on stderr)')
+        if stale: raise NotebookError(f"{self.path.name}: stored outputs no longer match what the cells print (mark a cell `#| varies` if its output "
+                                      f"legitimately changes between runs; MC_UPDATE_OUTPUTS=1 refreshes them):\n  " + '\n  '.join(stale))
 
     def repr_failure(self, excinfo):
         return str(excinfo.value) if isinstance(excinfo.value, NotebookError) else super().repr_failure(excinfo)

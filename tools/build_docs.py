@@ -149,11 +149,13 @@ def _md(s): return dict(cell_type='markdown', metadata={}, source=s)
 
 def convert(nb:dict, proj, syms, page:str, depth:int=0) -> dict:
     "A notebook as the site shows it (see the module docstring)."
-    mod = None
+    mod, level = None, 1   # level: of the last heading so far (API entries go one below it: no H1 -> H3 jumps)
     cells = []
     for c in nb['cells']:
         s = _src(c)
         if c['cell_type'] == 'markdown':
+            hs = re.findall(r'^(#{1,6})\s', re.sub(r'```.*?```', '', s, flags=re.S), re.M)
+            if hs: level = len(hs[-1])
             cells.append(_md(_link_names(_rewrite_links(s, proj, depth), syms, page))); continue
         if c['cell_type'] != 'code': continue
         dirs, code = _directives(s)
@@ -161,7 +163,10 @@ def convert(nb:dict, proj, syms, page:str, depth:int=0) -> dict:
             if d.startswith('default_exp'): mod = importlib.import_module(f"{proj['lib']}.{d.split()[1]}")
         if _hidden(dirs): continue
         if _exported(dirs) and mod is not None:
-            cells += _api_cells(code, mod, proj, syms)
+            shift = max(3 - (level + 1), 0)
+            for a in _api_cells(code, mod, proj, syms):
+                a['source'] = re.sub(r'^(#{3,4}) ', lambda m: '#' * (len(m.group(1)) - shift) + ' ', _src(a), flags=re.M) if shift else a['source']
+                cells.append(a)
             if not any(d.startswith('exports') for d in dirs): continue
         tags = (['remove-input'] if any(d.replace(' ', '') == 'echo:false' for d in dirs) else []) + \
                (['remove-output'] if any(d.replace(' ', '') == 'output:false' for d in dirs) else [])
@@ -188,7 +193,7 @@ nb_execution_mode = "off"                       # the notebooks as stored: their
 nb_render_markdown_format = "myst"
 nb_merge_streams = True
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
-suppress_warnings = ["myst.header", "myst.xref_missing", "misc.highlighting_failure", "mystnb.unknown_mime_type"]
+suppress_warnings = ["myst.xref_missing", "misc.highlighting_failure", "mystnb.unknown_mime_type"]
 html_theme = "sphinx_book_theme"
 html_show_sphinx = False
 html_show_copyright = False
