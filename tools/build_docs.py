@@ -215,8 +215,12 @@ html_theme_options = {{
     "extra_footer": 'model_constructor ' + version + ' — <a href="{repo}">repository</a>',
     "footer_content_items": ["extra-footer"],
 }}
-blog_path = "posts/index"
+blog_path = "posts/blog"
 blog_title = "Posts"
+blog_authors = {{"model_constructor": ("model_constructor contributors", {repo!r})}}
+blog_default_author = "model_constructor"
+blog_feed_archives = True
+blog_feed_fulltext = False
 blog_baseurl = "https://model-constructor.github.io/model_constructor/"
 blog_post_pattern = []
 post_date_format = "%Y-%m-%d"
@@ -258,10 +262,13 @@ def build(out='_site', quiet=True) -> Path:
     for f in (ROOT/'nbs'/'posts').glob('*') if posts else []:
         if f.suffix != '.ipynb' and f.is_file(): shutil.copy(f, stage/'posts'/f.name)      # pictures a post links
     (stage/'posts'/'index.md').write_text("# Posts\n\nExplanation posts and studies: each a notebook of this project, its pictures made by its own code "
-                                          "on real photographs and recorded runs; a study's chapter is its post.\n\n```{postlist}\n:date: \"%Y-%m-%d\"\n:excerpts:\n```\n")
+                                          "on real photographs and recorded runs; a study's chapter is its post.\n\n"
+                                          '<p><a href="blog/archive.html">Archive</a> · <a href="blog/tag.html">Tags</a> · '
+                                          '<a href="blog/category.html">Categories</a> · <a href="blog/atom.xml">Atom feed</a></p>\n\n'
+                                          "```{postlist}\n:date: \"%Y-%m-%d\"\n:excerpts:\n```\n")
     idx = convert(json.loads((ROOT/'nbs'/'index.ipynb').read_text()), proj, syms, 'index')
     toc = ("```{toctree}\n:caption: Chapters\n:maxdepth: 1\n:hidden:\n\n" + '\n'.join(chapters) + "\n```\n\n"
-           "```{toctree}\n:caption: More\n:maxdepth: 1\n:hidden:\n\nposts/index\nbenchmarks\nleaderboard\nfrontier\n```\n")
+           "```{toctree}\n:caption: More\n:maxdepth: 1\n:hidden:\n\nposts/index\nbenchmarks\nleaderboard\nfrontier\nchangelog\n```\n")
     idx['cells'].append(_md(toc))
     (stage/'index.ipynb').write_text(json.dumps(idx))
     bench = (ROOT/'benchmarks'/'README.md').read_text()
@@ -271,6 +278,7 @@ def build(out='_site', quiet=True) -> Path:
     for png in lb.glob('*.png'): shutil.copy(png, stage/png.name)
     (stage/'leaderboard.md').write_text(_rewrite_links(lbmd, proj, base='leaderboard/'))
     if (lb/'frontier.md').exists(): (stage/'frontier.md').write_text(_rewrite_links((lb/'frontier.md').read_text(), proj, base='leaderboard/'))
+    (stage/'changelog.md').write_text(_rewrite_links((ROOT/'CHANGELOG.md').read_text(), proj))
     (stage/'conf.py').write_text(CONF.format(**proj))
     (stage/'_static'/'site.css').write_text(CSS)
     out = (ROOT/out) if not Path(out).is_absolute() else Path(out)
