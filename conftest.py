@@ -63,6 +63,9 @@ def run_notebook(path, skip, force, update=False):
     from execnb.shell import CaptureShell
     from fastcore.xtras import working_directory
     from fastcore.nbio import write_nb
+    import signal, threading
+    from nbdev.test import _int_handler
+    if threading.current_thread() is threading.main_thread(): signal.signal(signal.SIGINT, _int_handler)   # as nbdev-test: an xdist worker ignores SIGINT, and the processes a notebook starts would inherit that
     path = Path(path)
     stored = {c.get('id'): c for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code'}
     nb = NBProcessor(path, rm_directives=False, process=True).nb
