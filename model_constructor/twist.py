@@ -124,14 +124,6 @@ class TwistConv(nn.Conv2d):
                 self.coeff_x.copy_(torch.randn_like(self.coeff_x) * std); self.coeff_y.copy_(torch.randn_like(self.coeff_y) * std)
             if self.centers is not None: nn.init.zeros_(self.centers)
 
-    def grids(self, h:int, w:int, like:torch.Tensor):
-        "(XX, YY), broadcastable to (1, 1, h, w), in [-1, 1); cached per size, device and dtype."
-        return _grids(h, w, like.device, like.dtype)
-
-    def cgrid(self, h:int, w:int, like:torch.Tensor):
-        "XX + i YY as one complex (1, h, w, 1) tensor (channels-last layout), cached per size, device and dtype."
-        return _cgrid(h, w, like.device, like.dtype)
-
     def mix_weight(self):
         "1x1 weight over the interleaved per-channel features (P, Q[, S_x, S_y]): (out, k * in/groups, 1, 1)."
         ax, ay = self.coeff_x, self.coeff_y
