@@ -8,11 +8,12 @@ Quarto, which `nbdev-docs` drives, downloads its binary at install time and cann
 the same pages with Sphinx + myst-nb (notebooks with their stored outputs) + sphinx-book-theme, ABlog for the posts,
 and MathJax from the local `sphinx-mathjax-offline` package (Sphinx's default MathJax comes from a CDN). nbdev's cell
 directives are translated the way nbdev's own processors treat them: `#| hide` and `#| default_exp` cells are left
-out, `#| export` cells are replaced by nbdev's `show_doc` entry of each public name they define (signature, docstring,
-a link to the line of the generated module), `#| echo: false` hides the source and `#| output: false` the output;
+out, `#| export` cells are replaced by an API entry for each public name they define (signature, docstring, a
+parameter table from fastcore's docments, a link to the line of the generated module), `#| echo: false` hides the source and `#| output: false` the output;
+cells of tests that show nothing are folded ("Show the checks"); fastai's training log shows as a table;
 backticked names of the package link to their entries. Hand-written because nbdev's processors emit Quarto markdown
 and Sphinx has no notion of nbdev's directives."""
-import argparse, ast, base64, importlib, inspect, json, os, re, shutil, subprocess, sys, tomllib
+import argparse, ast, base64, contextlib, dataclasses, importlib, inspect, json, os, re, shutil, subprocess, sys, tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,9 +114,90 @@ def _rewrite_links(md:str, proj, depth:int=0, base:str='') -> str:
         return f"[{text}]({proj['repo']}/blob/{proj['branch']}/{t})"   # a file of the repository, not a page
     return re.sub(r'(?<!!)\[([^\]]*)\]\(([^)\s]+)\)', sub, md)
 
+_P = inspect.Parameter
+
+def _anno(a) -> str:
+    if a is _P.empty: return ''
+    return (a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)).replace('typing.', '').replace('NoneType', 'None')
+
+def _params(obj) -> list:
+    "(name as written in a call, type, default or None, docment) of each parameter of a function or class, `self` aside."
+    from fastcore.docments import docments
+    try: sig = inspect.signature(obj)
+    except (TypeError, ValueError): return []
+    try: docs = docments(obj, full=True)
+    except Exception: docs = {}
+    dflt = {f.name: f.default_factory() for f in dataclasses.fields(obj) if f.default_factory is not dataclasses.MISSING} \
+        if inspect.isclass(obj) and dataclasses.is_dataclass(obj) else {}
+    out = []
+    for p in sig.parameters.values():
+        if p.name == 'self': continue
+        star = '*' if p.kind is _P.VAR_POSITIONAL else '**' if p.kind is _P.VAR_KEYWORD else ''
+        d = dflt[p.name] if p.name in dflt else (p.default if p.default is not _P.empty else None)
+        has = p.name in dflt or p.default is not _P.empty
+        doc = (docs.get(p.name) or {}).get('docment') or ''
+        out.append(dict(name=star + p.name, kind=p.kind, anno=_anno(p.annotation), default=_short_repr(d) if has else None, doc=doc))
+    return out
+
+def _signature(obj, n:str) -> str:
+    "The entry's signature as code: `class`/`def`, the parameters with their defaults (no annotations: the table has them), wrapped to the text width."
+    ps = _params(obj)
+    if inspect.isclass(obj) and all(p['kind'] in (_P.VAR_POSITIONAL, _P.VAR_KEYWORD) for p in ps):
+        bases = ', '.join(f"nn.{b.__qualname__}" if b.__module__.startswith('torch.nn') else b.__qualname__
+                          for b in obj.__bases__ if b is not object)
+        return f"class {n}({bases})" if bases else f"class {n}"      # nothing to call it with: say what it is
+    parts, kw_only = [], False
+    for p in ps:
+        if p['kind'] is _P.KEYWORD_ONLY and not kw_only and not any(q['kind'] is _P.VAR_POSITIONAL for q in ps): parts.append('*'); kw_only = True
+        parts.append(p['name'] + (f"={p['default']}" if p['default'] is not None else ''))
+    head, lines, cur = ('class ' if inspect.isclass(obj) else 'def ') + n + '(', [], ''
+    for i, x in enumerate(parts):
+        piece = x + (', ' if i < len(parts) - 1 else '')
+        if len(head) + len(cur) + len(piece) > 80 and cur: lines.append(cur.rstrip()); cur = ''
+        cur += piece
+    lines.append(cur)
+    ret = ''
+    if not inspect.isclass(obj):
+        with contextlib.suppress(TypeError, ValueError):
+            r = inspect.signature(obj).return_annotation
+            if r is not _P.empty: ret = ' -> ' + _anno(r)
+    pad = ' ' * len(head)
+    return head + ('\n' + pad).join(lines) + ')' + ret
+
+def _table(obj) -> str:
+    "fastcore's docments of the parameters as a table: name, type, default, what it is."
+    ps = _params(obj)
+    if not any(p['doc'] for p in ps): return ''     # as nbdev: a table where the parameters are documented, else the signature says it all
+    esc = lambda x: str(x).replace('|', '\\|').replace('\n', ' ')
+    rows = ['| parameter | type | default | details |', '|---|---|---|---|']
+    for p in ps:
+        rows.append(f"| `{p['name']}` | {('`' + esc(p['anno']) + '`') if p['anno'] else ''} | "
+                    f"{('`' + esc(p['default']) + '`') if p['default'] is not None else ''} | {esc(p['doc'])} |")
+    return '\n'.join(rows)
+
+def _source_link(obj, n:str, mod, proj) -> str|None:
+    "The line of the generated module that defines `n`: a preset made by a factory links to its own registration line, not the factory's."
+    try: f = Path(inspect.getsourcefile(mod)).resolve()
+    except TypeError: return None
+    line = None
+    if getattr(obj, '__module__', None) != mod.__name__ or getattr(obj, '__name__', n) != n or inspect.isfunction(obj) and obj.__code__.co_name != n:
+        m = re.search(rf'^[\w\s,]*\b{re.escape(n)}\b[\w\s,]*(?::[^=\n]*)?=(?!=)', f.read_text(), re.M)   # `xresnet18 = register_model(...)`, `a, b = ...`
+        if m: line = f.read_text()[:m.start()].count('\n') + 1
+    if line is None:
+        try: line = inspect.getsourcelines(obj)[1]
+        except (TypeError, OSError): return None
+    return f"{proj['repo']}/blob/{proj['branch']}/{f.relative_to(ROOT)}#L{line}"
+
+def _entry(obj, n:str, level:int=3) -> str:
+    "One API entry: heading, signature, docstring, parameter table."
+    doc = inspect.getdoc(obj) if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__doc__ else ''
+    md = f"{'#' * level} {n}\n\n```python\n{_signature(obj, n)}\n```\n"
+    if doc: md += '\n' + doc.strip() + '\n'
+    t = _table(obj)
+    return md + ('\n' + t + '\n' if t else '')
+
 def _api_cells(code:str, mod, proj, syms) -> list:
-    "nbdev's show_doc entry for each public top-level name the exported cell defines, with a working source link."
-    from nbdev.showdoc import show_doc
+    "An API entry for each public top-level name the exported cell defines (signature, docstring, docments table), with a link to its line."
     names = []
     for node in ast.parse(code).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): names.append(node.name)
@@ -127,18 +209,11 @@ def _api_cells(code:str, mod, proj, syms) -> list:
         obj = getattr(mod, n)
         if not (inspect.isfunction(obj) or inspect.isclass(obj)):
             cells.append(_md(f"### {n}\n\n`{n}` = `{_short_repr(obj)}`")); continue
-        md = show_doc(obj, name=n)._repr_markdown_()
-        try:
-            f = Path(inspect.getsourcefile(obj)).resolve().relative_to(ROOT); line = inspect.getsourcelines(obj)[1]
-            src = f"{proj['repo']}/blob/{proj['branch']}/{f}#L{line}"
-        except (TypeError, OSError, ValueError): src = None
-        md = re.sub(r'\[source\]\([^)]*\)\{[^}]*\}\n*', '', md)
-        md = md.replace(f'### {n}', f'### {n}' + (f'\n\n<a class="source-link" href="{src}">source</a>' if src else ''), 1)
+        src = _source_link(obj, n, mod, proj)
+        md = _entry(obj, n).replace(f'### {n}', f'### {n}' + (f'\n\n<a class="source-link" href="{src}">source</a>' if src else ''), 1)
         meths = [(k, v) for k, v in vars(obj).items() if inspect.isclass(obj) and inspect.isfunction(v) and not k.startswith('_') and v.__doc__]
-        for k, v in meths:
-            m = show_doc(v, name=f'{n}.{k}')._repr_markdown_()
-            md += '\n\n' + re.sub(r'\[source\]\([^)]*\)\{[^}]*\}\n*', '', m).replace(f'### {n}.{k}', f'#### {n}.{k}', 1).replace('---\n', '', 1)
-        cells.append(_md(_link_names(md.replace('---\n', '', 1), syms, '')))
+        for k, v in meths: md += '\n' + _entry(v, f'{n}.{k}', level=4)
+        cells.append(_md(_link_names(md, syms, '')))
     return cells
 
 def _short_repr(o) -> str:
@@ -146,6 +221,44 @@ def _short_repr(o) -> str:
     return r if len(r) <= 120 else r[:117] + '...'
 
 def _md(s): return dict(cell_type='markdown', metadata={}, source=s)
+
+def _terminal(text:str) -> str:
+    "What a terminal shows of a stream: each line as its last carriage return left it, progress bars' block characters gone."
+    bar = re.compile(r'\s*(?:Epoch \d+/\d+ : )?\|-*\|\s*\d+(?:\.\d+)?% \[[^\]]*\]\s*')   # a fastprogress bar left at a line's start
+    lines = [bar.sub('', l.split('\r')[-1].replace('\u2588', '')).rstrip() for l in text.split('\n')]
+    return '\n'.join(l for l in lines if l.strip() or not l)
+
+def _outputs(outputs) -> list:
+    "A cell's outputs as the page shows them: progress bars resolved; each fastai training log (its console table) as an HTML table."
+    import html
+    res = []
+    def text_out(o, ls):
+        if any(l.strip() for l in ls): res.append(dict(o, text='\n'.join(ls).strip('\n') + '\n'))
+    def table_out(cols, rows):
+        h = ('<table class="fastai-log"><thead><tr>' + ''.join(f'<th>{html.escape(c)}</th>' for c in cols) + '</tr></thead><tbody>' +
+             ''.join('<tr>' + ''.join(f'<td>{html.escape(v)}</td>' for v in r) + '</tr>' for r in rows) + '</tbody></table>')
+        plain = '\n'.join('  '.join(r) for r in [cols, *rows])
+        res.append(dict(output_type='display_data', metadata={}, data={'text/html': h, 'text/plain': plain}))
+    for o in outputs or []:
+        if o.get('output_type') != 'stream': res.append(o); continue
+        lines, text, cols, rows = _terminal(''.join(o.get('text', ''))).splitlines(), [], None, []
+        for l in lines:
+            if re.match(r'^epoch\s+train_loss', l):
+                if cols: table_out(cols, rows)
+                text_out(o, text); text, cols, rows = [], re.split(r'\s{2,}', l.strip()), []
+            elif cols and re.match(r'^\d+\s', l): rows.append(re.split(r'\s{2,}', l.strip()))
+            else:
+                if cols: table_out(cols, rows); cols, rows = None, []
+                text.append(l)
+        if cols: table_out(cols, rows)
+        text_out(o, text)
+    return res
+
+_CHECK = re.compile(r'^\s*(?:with\s+)?(?:test_\w+|assert\b|ExceptionExpected|test_fail)', re.M)
+
+def _is_checks(code:str, outputs) -> bool:
+    "A cell of tests (fastcore.test calls, asserts, expected exceptions) that shows nothing: the page folds it."
+    return not outputs and bool(_CHECK.search(code))
 
 def convert(nb:dict, proj, syms, page:str, depth:int=0) -> dict:
     "A notebook as the site shows it (see the module docstring)."
@@ -171,7 +284,11 @@ def convert(nb:dict, proj, syms, page:str, depth:int=0) -> dict:
         tags = (['remove-input'] if any(d.replace(' ', '') == 'echo:false' for d in dirs) else []) + \
                (['remove-output'] if any(d.replace(' ', '') == 'output:false' for d in dirs) else [])
         if not code.strip() and not c.get('outputs'): continue
-        cells.append(dict(cell_type='code', metadata=dict(tags=tags) if tags else {}, source=code, outputs=c.get('outputs', []), execution_count=None))
+        meta = {}
+        if _is_checks(code, c.get('outputs')):     # tests under the code they test: folded, one click away
+            tags.append('hide-input'); meta['mystnb'] = dict(code_prompt_show='Show the checks', code_prompt_hide='Hide the checks')
+        if tags: meta['tags'] = tags
+        cells.append(dict(cell_type='code', metadata=meta, source=code, outputs=_outputs(c.get('outputs')), execution_count=None))
     return dict(nb, cells=cells, metadata=dict(kernelspec=dict(name='python3', display_name='Python 3', language='python'),
                                                language_info=dict(name='python')))
 
@@ -208,6 +325,7 @@ html_copy_source = False
 html_last_updated_fmt = None
 html_static_path = ["_static"]
 html_css_files = ["site.css"]
+html_js_files = ["site.js"]
 html_theme_options = {{
     "repository_url": {repo!r}, "repository_branch": {branch!r}, "path_to_docs": "nbs",
     "use_repository_button": True, "use_download_button": False, "use_fullscreen_button": False,
@@ -232,6 +350,30 @@ html_sidebars = {{"posts/**": ["navbar-logo.html", "search-button-field.html", "
 '''
 
 CSS = '''.source-link { float: right; font-size: smaller; }
+/* pictures: never wider than the text, a click shows them at full size */
+.cell_output img, article img { max-width: 100%; height: auto; cursor: zoom-in; }
+#mc-zoom { position: fixed; inset: 0; z-index: 2000; background: rgba(0, 0, 0, .85); display: flex; align-items: center;
+           justify-content: center; cursor: zoom-out; }
+#mc-zoom img { max-width: 96vw; max-height: 96vh; background: white; }
+/* wide tables: the full width of the text, scrolled sideways when wider, headers kept on one line */
+article table { display: block; max-width: 100%; overflow-x: auto; font-size: .9em; }
+article table th { white-space: nowrap; }
+.cell_output .dataframe { font-size: .85em; }
+table.fastai-log { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
+table.fastai-log th, table.fastai-log td { padding: 2px 10px; text-align: right; border-bottom: 1px solid #ddd; }
+'''
+
+JS = '''// a click on a picture shows it at the window's size; a click or Escape closes it
+document.addEventListener('click', function (e) {
+  var open = document.getElementById('mc-zoom');
+  if (open) { open.remove(); return; }
+  var img = e.target.closest && e.target.closest('article img');
+  if (!img || img.closest('a')) return;
+  var box = document.createElement('div'); box.id = 'mc-zoom';
+  var big = document.createElement('img'); big.src = img.src; big.alt = img.alt || '';
+  box.appendChild(big); document.body.appendChild(box);
+});
+document.addEventListener('keydown', function (e) { if (e.key === 'Escape') { var o = document.getElementById('mc-zoom'); if (o) o.remove(); } });
 '''
 
 _POST = re.compile(r'^```\{post\}', re.M)
@@ -255,6 +397,9 @@ def build(out='_site', quiet=True) -> Path:
     for p in nbs:
         nb = _with_links(convert(json.loads(p.read_text()), proj, syms, p.stem), proj, f'nbs/{p.name}')
         (stage/p.name).write_text(json.dumps(nb)); chapters.append(p.stem)
+    guides = [p for p in (ROOT/'nbs'/'tutorial.ipynb',) if p.exists()]     # the getting-started tutorial: first in the navigation
+    for p in guides:
+        (stage/p.name).write_text(json.dumps(_with_links(convert(json.loads(p.read_text()), proj, syms, p.stem), proj, f'nbs/{p.name}')))
     posts = sorted((ROOT/'nbs'/'posts').glob('*.ipynb')) if (ROOT/'nbs'/'posts').exists() else []
     for p in posts:
         nb = _with_links(convert(json.loads(p.read_text()), proj, syms, f'posts/{p.stem}', depth=1), proj, f'nbs/posts/{p.name}')
@@ -267,7 +412,8 @@ def build(out='_site', quiet=True) -> Path:
                                           '<a href="blog/category.html">Categories</a> · <a href="blog/atom.xml">Atom feed</a></p>\n\n'
                                           "```{postlist}\n:date: \"%Y-%m-%d\"\n:excerpts:\n```\n")
     idx = convert(json.loads((ROOT/'nbs'/'index.ipynb').read_text()), proj, syms, 'index')
-    toc = ("```{toctree}\n:caption: Chapters\n:maxdepth: 1\n:hidden:\n\n" + '\n'.join(chapters) + "\n```\n\n"
+    toc = (("```{toctree}\n:caption: Get started\n:maxdepth: 1\n:hidden:\n\n" + '\n'.join(p.stem for p in guides) + "\n```\n\n" if guides else '') +
+           "```{toctree}\n:caption: Chapters\n:maxdepth: 1\n:hidden:\n\n" + '\n'.join(chapters) + "\n```\n\n"
            "```{toctree}\n:caption: More\n:maxdepth: 1\n:hidden:\n\nposts/index\nbenchmarks\nleaderboard\nfrontier\nchangelog\n```\n")
     idx['cells'].append(_md(toc))
     (stage/'index.ipynb').write_text(json.dumps(idx))
@@ -280,7 +426,7 @@ def build(out='_site', quiet=True) -> Path:
     if (lb/'frontier.md').exists(): (stage/'frontier.md').write_text(_rewrite_links((lb/'frontier.md').read_text(), proj, base='leaderboard/'))
     (stage/'changelog.md').write_text(_rewrite_links((ROOT/'CHANGELOG.md').read_text(), proj))
     (stage/'conf.py').write_text(CONF.format(**proj))
-    (stage/'_static'/'site.css').write_text(CSS)
+    (stage/'_static'/'site.css').write_text(CSS); (stage/'_static'/'site.js').write_text(JS)
     out = (ROOT/out) if not Path(out).is_absolute() else Path(out)
     if out.exists(): shutil.rmtree(out)
     cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-E', str(stage), str(out)] + (['-q'] if quiet else [])
