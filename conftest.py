@@ -6,7 +6,8 @@ Cells flagged `#| slow` are skipped unless `MC_SLOW=1` (or pytest `--slow`) is g
 A page's stored outputs are part of what it says: each code cell's stored text output (printed text, a value's repr)
 must be what the cell prints now, so a page cannot go stale unseen. A cell whose output legitimately differs
 between runs (timings, training figures) carries `#| varies`, and is run but not compared. `MC_UPDATE_OUTPUTS=1`
-writes the fresh outputs back instead (then run `nbdev-clean`)."""
+writes the outputs of every cell that ran back instead, pictures included (then run `nbdev-clean`); with `MC_SLOW=1` it
+refreshes the slow cells' outputs too."""
 import os, sys, pytest
 from pathlib import Path
 
@@ -53,6 +54,14 @@ def _text(outputs) -> str:
         elif o.get('output_type') == 'execute_result': parts.append(''.join(o.get('data', {}).get('text/plain', '')))
     return _ADDR.sub(' at 0x…', '\n'.join(p.rstrip() for p in parts).strip())
 
+_CHECK = _re.compile(r'^\s*(?:with\s+)?(?:test_\w+|assert\b|ExceptionExpected)', _re.M)
+
+def _is_example(source:str) -> bool:
+    "A cell a page shows with its output: not exported or hidden, and not a cell of tests (those show nothing)."
+    first = [l.strip() for l in source.splitlines() if l.strip().startswith('#|')]
+    return not any(d.split()[1] in ('export', 'exports', 'exporti', 'hide', 'default_exp') for d in first if len(d.split()) > 1) \
+        and not _CHECK.search(source)
+
 def run_notebook(path, skip, force, update=False):
     "Run a notebook as nbdev-test does; returns (ok, seconds, stale): `stale` lists cells whose stored text output differs from the fresh one."
     import time, sys, traceback, json
@@ -80,17 +89,19 @@ def run_notebook(path, skip, force, update=False):
         return False, time.time() - t0, stale
     for i, c in enumerate(nb.cells):
         if c.cell_type != 'code' or c.get('id') not in ran or c.get('id') not in stored: continue
-        if any(d.strip() == 'varies' for d in (c.get('directives_') or {})) or '#| varies' in c.source: continue
+        if not update and (any(d.strip() == 'varies' for d in (c.get('directives_') or {})) or '#| varies' in c.source): continue
         old, new = _text(stored[c.get('id')].get('outputs')), _text(c.get('outputs'))
+        if update:   # cells that show something: those with stored outputs, and new worked examples (not exported, hidden or test cells)
+            if old or stored[c.get('id')].get('outputs') or _is_example(c.source): stored[c.get('id')]['outputs'] = c.get('outputs')
+            continue
         if old and old != new:
-            if update: stored[c.get('id')]['outputs'] = c.get('outputs'); continue
             ol, nl = old.splitlines(), new.splitlines()
             j = next((j for j in range(max(len(ol), len(nl))) if (ol[j:j+1] or [''])[0] != (nl[j:j+1] or [''])[0]), 0)
             stale.append(f"cell {i} ({c.source.splitlines()[0][:60]!r}): stored line {j+1} {(ol[j:j+1] or ['<none>'])[0][:120]!r}, now {(nl[j:j+1] or ['<none>'])[0][:120]!r}")
     if update:
         raw = json.loads(path.read_text())
         for c in raw['cells']:
-            if c['cell_type'] == 'code' and c.get('id') in stored: c['outputs'] = stored[c['id']].get('outputs', [])
+            if c['cell_type'] == 'code' and c.get('id') and c.get('id') in stored: c['outputs'] = stored[c['id']].get('outputs', [])
         path.write_text(json.dumps(raw, indent=1, ensure_ascii=False) + '\n')
     return True, time.time() - t0, stale
 
