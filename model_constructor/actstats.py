@@ -143,25 +143,26 @@ def color_dim(mon:ActivationMonitor, layer, ax=None, figsize=(6, 3)):
     ax = ax if ax is not None else fig.add_subplot(111)
     rng = math.log1p(1e4)
     ax.imshow(h, origin='lower', aspect='auto', extent=(0, max(h.shape[1], 1), -rng, rng), cmap='viridis')
-    ticks = [-1e4, -100, -1, 0, 1, 100, 1e4]
-    ax.set_yticks([math.copysign(math.log1p(abs(t)), t) for t in ticks]); ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=6)
-    ax.set_title(mon.names[i], fontsize=8); ax.set_xlabel('batch', fontsize=7)
+    ticks = [-1e4, -100, -10, 0, 10, 100, 1e4]
+    ax.set_yticks([math.copysign(math.log1p(abs(t)), t) for t in ticks]); ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=8)
+    ax.set_title(mon.names[i], fontsize=10); ax.set_xlabel('batch', fontsize=9)
     return fig
 
-def plot_activation_stats(mon:ActivationMonitor, layers=None, size:float=2.6):
-    "Mean, std and near-zero fraction over training for a few layers, and their color_dim pictures; returns the figure."
+def plot_activation_stats(mon:ActivationMonitor, layers=None, size:float=3.2):
+    "Mean, std and near-zero fraction over training for a few layers, then their color_dim pictures, two panels a row; returns the figure."
     import matplotlib.pyplot as plt
     idx = _pick(mon, layers)
     S = mon.stats.numpy()
-    ncol = max(3, len(idx))
-    fig = plt.figure(figsize=(size * ncol, size * 2.1))
-    gs = fig.add_gridspec(2, ncol * 2)
-    for q, (k, title) in enumerate([(0, 'mean'), (1, 'std'), (2, 'fraction |x| <= 0.05')]):
-        ax = fig.add_subplot(gs[0, q * ncol * 2 // 3:(q + 1) * ncol * 2 // 3])
-        for i in idx: ax.plot(S[:, i, k], label=mon.names[i], lw=1)
-        ax.set_title(title, fontsize=8); ax.tick_params(labelsize=6)
+    rows = 2 + math.ceil(len(idx) / 2)
+    fig, axs = plt.subplots(rows, 2, figsize=(2 * size * 1.35, size * rows * 0.8), squeeze=False)
+    for ax, (k, title) in zip([axs[0, 0], axs[0, 1], axs[1, 0]], [(0, 'mean'), (1, 'std'), (2, 'fraction |x| <= 0.05')]):
+        for i in idx: ax.plot(S[:, i, k], label=mon.names[i], lw=1.2)
+        ax.set_title(title, fontsize=10); ax.set_xlabel('batch', fontsize=9); ax.tick_params(labelsize=8)
         if k == 1: ax.set_yscale('log')
-        if q == 0: ax.legend(fontsize=5)
-    for j, i in enumerate(idx): color_dim(mon, i, ax=fig.add_subplot(gs[1, j * 2:j * 2 + 2]))
+    axs[1, 1].axis('off')
+    axs[1, 1].legend(*axs[0, 0].get_legend_handles_labels(), loc='center', fontsize=9, title='layer', frameon=False)
+    for j, i in enumerate(idx): color_dim(mon, i, ax=axs[2 + j // 2, j % 2])
+    for ax in axs.flat[2 * 2 + len(idx):]: ax.axis('off')
     fig.tight_layout()
     return fig
+

@@ -200,8 +200,13 @@ def overlay(img, cam:np.ndarray, alpha:float=0.5) -> np.ndarray:
 def _imgs_for(learn, x):
     return denorm(x, learn.dls) if learn is not None else denorm(x)
 
-def plot_cam(model, x, target=None, layer:str|None=None, methods=('gradcam', 'gradcam++', 'eigencam'), ncols_max:int|None=None,
-             size:float=2.2, titles=None):
+def plot_cam(model,                         # a `Learner`, or a bare model (ours, timm's, torchvision's)
+             x,                             # images: files, PIL images, or a normalized batch
+             target=None,                   # class index per image; default: the predicted class
+             layer:str|None=None,           # a module path; default: the last conv stage
+             methods=('gradcam', 'gradcam++', 'eigencam'),   # names of `CAMS`
+             size:float=2.2,                # inches per panel
+             titles=None):                  # one per image; default: the predicted class and its probability
     "Images (rows) and their maps for each of `methods` (columns); returns the figure."
     import matplotlib.pyplot as plt
     learn = model if hasattr(model, 'dls') else None

@@ -507,7 +507,10 @@ class ModelConstructor(Config):
         return model
 
 # %% ../nbs/03_constructor.ipynb #62d3f43b
-def model_stats(model:nn.Module, size=224, in_chans:int|None=None) -> dict:
+def model_stats(model:nn.Module,
+                size=224,                   # the image: an int, or (height, width)
+                in_chans:int|None=None      # default: the model's
+               ) -> dict:
     "Parameters and forward FLOPs/MACs of `model` for one `size` x `size` image."
     from torch.utils.flop_counter import FlopCounterMode
     size = (size, size) if isinstance(size, int) else tuple(size)

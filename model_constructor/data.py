@@ -153,7 +153,13 @@ def dataset_path(dataset:str='imagewoof', size:int=128, release='auto', data=Non
     if release not in DATASETS[dataset]: raise ValueError(f"Unknown release {release!r}; valid releases: auto, 160, 320, full.")
     return untar_data(DATASETS[dataset][release])
 
-def imagenette_dls(dataset:str='imagewoof', size:int=128, bs:int=64, release='auto', data=None, aug='leaderboard', **kwargs):
+def imagenette_dls(dataset:str='imagewoof',  # 'imagewoof' or 'imagenette'
+                   size:int=128,             # training and validation size in pixels
+                   bs:int=64,
+                   release='auto',           # 160, 320 or 'full'; 'auto': the one the leaderboard uses for `size`
+                   data=None,                # a folder of one's own in the same layout, instead of the download
+                   aug='leaderboard',        # a name of `AUGS`
+                   **kwargs):                # `folder_dls`'s: `max_per_class`, `holdout`, `num_workers`, ...
     "Imagewoof/Imagenette `DataLoaders` as the leaderboard trains: official `val` split, `RandomResizedCrop(size, 0.35)` + flip, ImageNet stats."
     return folder_dls(dataset_path(dataset, size, release, data), size=size, bs=bs, valid='val', aug=aug, verify=kwargs.pop('verify', data is not None), **kwargs)
 
@@ -195,6 +201,11 @@ def digits_path(size:int=32) -> Path:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
-def digits_dls(size:int=32, bs:int=64, valid_pct:float=0.2, seed:int=0, aug='resize', **kwargs):
+def digits_dls(size:int=32,                  # the 8x8 digits are upsampled to this
+               bs:int=64,
+               valid_pct:float=0.2,          # the share held out for validation
+               seed:int=0,                   # of the split
+               aug='resize',                 # a name of `AUGS`
+               **kwargs):                    # `folder_dls`'s
     "`DataLoaders` of scikit-learn's handwritten digits (10 classes, 1,797 images) — no download needed."
     return folder_dls(digits_path(size), size=size, bs=bs, valid=valid_pct, seed=seed, aug=aug, verify=False, **kwargs)

@@ -59,7 +59,7 @@ def plot_feature_maps(model, x, names, n:int=8, img_idx:int=0, size:float=1.4, c
     return fig
 
 # %% ../nbs/17_features.ipynb #6c2dce9d
-def layer_before_after(layer:nn.Module, img, size:int|None=None, n:int=8, bgr:bool=False, title:str|None=None, cmap='gray', panel:float=1.8):
+def layer_before_after(layer:nn.Module, img, size:int|None=None, n:int=8, bgr:bool=False, title:str|None=None, cmap='gray', panel:float=1.8, ncols:int=5):
     "Figure: `img` and the first `n` output channels of `layer` applied to it alone."
     import matplotlib.pyplot as plt
     x = load_image(img, size, bgr)[None]
@@ -69,9 +69,10 @@ def layer_before_after(layer:nn.Module, img, size:int|None=None, n:int=8, bgr:bo
     if cin != 3: raise ValueError(f"layer_before_after: the layer takes {cin} channels; an RGB image has 3. Build it with 3 input channels.")
     with torch.no_grad(), eval_mode(layer): y = layer(x).float().cpu()[0]
     n = min(n, y.shape[0])
-    fig, axs = plt.subplots(1, n + 1, figsize=(panel * (n + 1), panel + 0.4))
-    axs[0].imshow(x[0].float().cpu().permute(1, 2, 0).numpy()); axs[0].set_title('before', fontsize=8)
-    for k in range(n): axs[k + 1].imshow(y[k].numpy(), cmap=cmap); axs[k + 1].set_title(f"out {k}", fontsize=8)
+    cols = min(n + 1, ncols); rows = math.ceil((n + 1) / cols)   # wrapped: a strip of n + 1 thumbnails is unreadable at a page's width
+    fig, axs = plt.subplots(rows, cols, figsize=(panel * cols, panel * rows + 0.4), squeeze=False); axs = axs.ravel()
+    axs[0].imshow(x[0].float().cpu().permute(1, 2, 0).numpy()); axs[0].set_title('before', fontsize=9)
+    for k in range(n): axs[k + 1].imshow(y[k].numpy(), cmap=cmap); axs[k + 1].set_title(f"out {k}", fontsize=9)
     for a in axs: a.axis('off')
     fig.suptitle(title or type(layer).__name__, fontsize=9); fig.tight_layout()
     return fig

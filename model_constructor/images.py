@@ -73,7 +73,7 @@ def model_input(imgs, learn=None, size:int|None=None, stats=imagenet_stats, devi
     "A normalized batch from one image or a list: through `learn.dls.test_dl` when a `Learner` is given, else resize + `stats`."
     imgs = imgs if isinstance(imgs, (list, tuple)) else [imgs]
     if learn is not None:
-        items = [PILImage.create((load_image(i, bgr=bgr) * 255).round().byte()) if not isinstance(i, (str, Path)) else i for i in imgs]
+        items = [PILImage.create((load_image(i, bgr=bgr) * 255).round().byte()) if not isinstance(i, (str, Path)) else Path(i) for i in imgs]   # a str as a Path: fastai's test_dl types items by class
         return learn.dls.test_dl(items, bs=len(items)).one_batch()[0]
     if size is None and len({tuple(load_image(i, bgr=bgr).shape) for i in imgs}) > 1: raise ValueError("model_input: images of different sizes need size=.")
     x = torch.stack([load_image(i, size, bgr) for i in imgs])

@@ -231,9 +231,20 @@ CONV_ORDERS = ('conv_norm_act', 'conv_act_norm', 'norm_act_conv')
 
 class ConvLayer(nn.Sequential):
     "Conv + norm + activation with named parts (`conv`, `norm`, `act`), in any of `CONV_ORDERS`."
-    def __init__(self, ni:int, nf:int, ks:int=3, stride:int=1, groups:int=1, *, conv='conv', norm='batch',
-                 act='relu', order:str='conv_norm_act', zero_norm:bool=False, bias:bool|None=None,
-                 padding:int|None=None, dilation:int=1, act_inplace:bool=False, **conv_kwargs):
+    def __init__(self, ni:int,              # input channels
+                 nf:int,                    # output channels
+                 ks:int=3, stride:int=1,
+                 groups:int=1,              # must divide both channel counts
+                 *, conv='conv',            # a name of `CONVS` or a factory
+                 norm='batch',              # a name of `NORMS`, a class, or None
+                 act='relu',                # a name of `ACTS`, a class, or None
+                 order:str='conv_norm_act', # one of `CONV_ORDERS`
+                 zero_norm:bool=False,      # zero-init the norm's scale (the last layer of a residual branch)
+                 bias:bool|None=None,       # default: only when no norm follows the conv
+                 padding:int|None=None,     # default: 'same' for odd `ks`
+                 dilation:int=1,
+                 act_inplace:bool=False,    # in-place activation (off: hooks keep the tensors they saw)
+                 **conv_kwargs):            # passed to the conv operator
         if order not in CONV_ORDERS: raise ValueError(f"Unknown ConvLayer order {order!r}; valid orders: {', '.join(CONV_ORDERS)}.")
         check_groups(ni, nf, groups, f'ConvLayer({ni}, {nf})')
         norm_cls, conv_fn = NORMS.resolve(norm), CONVS.resolve(conv)

@@ -132,13 +132,23 @@ def _record(rf, row, seed) -> str:
             raise
         return f"not written to {rf.path} ({e.strerror or e}); kept in {p}, which the next mc-leaderboard command with --out {rf.path.parent} appends"
 
-def run_leaderboard(recipe:dict|None=None, model:dict|None=None, runs:int=5, seed:int=0, out='leaderboard', command:str='',
-                    seeds:list|None=None, workers:int=1, quiet:bool=False, trust:bool=False) -> list:
+def run_leaderboard(recipe:dict|None=None,  # fields of `RECIPE` to change (dataset, size, epochs, bs, lr, ...)
+                    model:dict|None=None,   # config fields to change (act, norm, widths, ...)
+                    runs:int=5,             # seeds to train
+                    seed:int=0,             # the first seed
+                    out='leaderboard',      # the folder of runs.csv (and the weights, if kept)
+                    command:str='',         # the command recorded with each row
+                    seeds:list|None=None,   # these seeds instead of seed..seed+runs-1
+                    workers:int=1,          # runs at once, each in its own process (GPUs: one per worker)
+                    quiet:bool=False,       # no messages or progress bars of the runner
+                    bars:bool=True,         # fastai's progress bars and training table of each run
+                    trust:bool=False        # allow import paths ('module:Name') in `model`
+                   ) -> list:
     "Train `runs` seeded runs of a configuration (resuming: seeds already in runs.csv are skipped); returns the new rows. Import paths in `model` only with `trust=True`."
     with trusted_imports(trust or imports_trusted()):
-        return _run_leaderboard(recipe, model, runs, seed, out, command, seeds, workers, quiet)
+        return _run_leaderboard(recipe, model, runs, seed, out, command, seeds, workers, quiet, bars)
 
-def _run_leaderboard(recipe, model, runs, seed, out, command, seeds, workers, quiet):
+def _run_leaderboard(recipe, model, runs, seed, out, command, seeds, workers, quiet, bars=True):
     from fastprogress.fastprogress import progress_bar
     from model_constructor.distributed import is_main_process
     from model_constructor.constructor import check_input_size
@@ -165,7 +175,7 @@ def _run_leaderboard(recipe, model, runs, seed, out, command, seeds, workers, qu
                 if not quiet: print(f"seed {s}: being trained by another process ({holder}), skipped")
                 continue
             try:
-                row = train_run(r, model, s, out, command)
+                row = train_run(r, model, s, out, command, bars=bars)
                 if main:
                     where = _record(rf, row, s)
                     if not where.startswith('recorded'): print(f"seed {s}: {where}", file=sys.stderr)

@@ -128,9 +128,26 @@ def mc_metrics(n_classes:int):
     top.__name__ = f'top{k}'
     return [accuracy, top, _f1('micro'), _f1('macro')]
 
-def mc_learner(dls, model:nn.Module, loss='ls', opt='ranger', lr:float=8e-3, wd:float=1e-2, mom:float=0.95, sqr_mom:float=0.99,
-               eps:float=1e-6, mixup:float=0., clip:float|None=1.0, precision:str='auto', channels_last:bool|None=None,
-               metrics=None, save_best:str|None=None, splitter=None, cbs=None, compile:bool=False, **kwargs) -> Learner:
+def mc_learner(dls,                          # fastai `DataLoaders`
+               model:nn.Module,              # any classifier: a preset of this project, a timm or torchvision net
+               loss='ls',                    # a name of `LOSSES` ('ls': label smoothing, 'ce', ...) or a loss function
+               opt='ranger',                 # a name of `OPTS` ('ranger', 'adam', 'sgd', ...) or a fastai optimizer
+               lr:float=8e-3,                # the learning rate `fit_recipe` uses when given none
+               wd:float=1e-2,                # weight decay (fastai keeps it off norms and biases)
+               mom:float=0.95,               # the optimizer's momentum (first moment)
+               sqr_mom:float=0.99,           # its second moment's decay
+               eps:float=1e-6,               # its epsilon
+               mixup:float=0.,               # MixUp's alpha; 0: off
+               clip:float|None=1.0,          # gradient-norm clipping (with the training guard); None: off
+               precision:str='auto',         # 'auto' (bf16 where the hardware gains, fp16 on older GPUs), 'bf16', 'fp16', 'fp32'
+               channels_last:bool|None=None, # None: where it speeds up the precision chosen
+               metrics=None,                 # default: accuracy, top-5, F1
+               save_best:str|None=None,      # a file name: keep the best epoch's weights there
+               splitter=None,                # parameter groups for discriminative learning rates (default: stem/body/head)
+               cbs=None,                     # more fastai callbacks
+               compile:bool=False,           # `torch.compile` the model in place
+               **kwargs                      # passed to fastai's `Learner`
+              ) -> Learner:
     "A fastai `Learner` for `model` with the leaderboard recipe's parts, chosen by name; `compile=True`: `torch.compile` the model in place."
     loss_func = LOSSES.get(loss)() if isinstance(loss, str) else loss
     opt_func = OPTS.get(opt)(mom, sqr_mom, eps) if isinstance(opt, str) else opt
@@ -143,7 +160,13 @@ def mc_learner(dls, model:nn.Module, loss='ls', opt='ranger', lr:float=8e-3, wd:
                     metrics=mc_metrics(dls.c) if metrics is None else metrics, cbs=cb + listify(cbs), **kwargs)
     return learn
 
-def fit_recipe(learn:Learner, epochs:int, lr:float|None=None, schedule:str='flat_cos', pct_start:float=0.72, wd:float|None=None, cbs=None):
+def fit_recipe(learn:Learner,                # from `mc_learner`, or any fastai `Learner`
+               epochs:int,
+               lr:float|None=None,           # default: the learner's
+               schedule:str='flat_cos',      # 'flat_cos', 'one_cycle', 'cos', 'const'
+               pct_start:float=0.72,         # the flat part of 'flat_cos'
+               wd:float|None=None,           # default: the learner's
+               cbs=None):                    # callbacks for this fit only
     "Train with a named schedule: 'flat_cos' (fastai's fit_flat_cos), 'one_cycle', 'cos' (cosine from the start), 'const'."
     lr = lr or learn.lr
     if schedule == 'flat_cos': return learn.fit_flat_cos(epochs, lr, pct_start=pct_start, wd=wd, cbs=cbs)

@@ -117,7 +117,7 @@ def _difference_lines(rows) -> list:
     out = ['', '## Differences', '', "Each cell of >= 3 runs against its parent: the cell on the same data whose changes are a strict subset of its own. "
            "Points of top-1 accuracy, Welch's t-test (95 % interval, p) and a percentile-bootstrap 95 % interval; with 3-5 runs a cell, "
            "the last column says 'result' when p < 0.05 and both intervals are clear of zero, 'noise' when neither is, 'unclear' otherwise.", '',
-           '| dataset | px | epochs | change | on top of | Δ points | 95 % CI (Welch) | bootstrap 95 % | p | n | |', '|---|---|---|---|---|---|---|---|---|---|---|']
+           '| dataset | px | epochs | change | on top of | Δ points | 95 % CI (Welch) | bootstrap 95 % | p | n | verdict |', '|---|---|---|---|---|---|---|---|---|---|---|']
     for d in ds:
         out.append(f"| {d['dataset']} | {d['size']} | {d['epochs']} | {d['change']} | {d['base']} | {d['diff']:+.2f} | {d['ci'][0]:+.2f} – {d['ci'][1]:+.2f} | "
                    f"{d['boot_ci'][0]:+.2f} – {d['boot_ci'][1]:+.2f} | {d['p']:.3f} | {d['n'][0]} / {d['n'][1]} | "

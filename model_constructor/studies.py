@@ -147,7 +147,7 @@ def compare_pairs(cells:dict, reference:dict, metric:str='accuracy', min_runs:in
 # %% ../nbs/40_studies.ipynb #2bc42895
 def table_markdown(t:pd.DataFrame, metric:str='top-1 %') -> str:
     "`study_table`'s table as Markdown: mean ± std, 95 % CI, macro F1, minutes (marked when a cell's runs come from more than one machine), and Δ against the baseline with p and the verdict."
-    lines = [f'| cell | n | {metric} (mean ± std) | 95 % CI | macro F1 % | min / run | Δ points | 95 % CI of Δ (Welch / bootstrap) | p | |', '|---|---|---|---|---|---|---|---|---|---|']
+    lines = [f'| cell | n | {metric} (mean ± std) | 95 % CI | macro F1 % | min / run | Δ points | 95 % CI of Δ (Welch / bootstrap) | p | verdict |', '|---|---|---|---|---|---|---|---|---|---|']
     for k, r in t.iterrows():
         d = r.to_dict()
         has = 'delta' in d and not math.isnan(d['delta'])

@@ -24,7 +24,12 @@ def _set(model, name, new):
 
 def _is_3x3(name, m): return m.kernel_size == (3, 3)
 
-def swap_convs(model:nn.Module, op, filter:Callable|None=None, copy_weights:bool=True, **kwargs) -> list:
+def swap_convs(model:nn.Module,              # any model: torchvision's, timm's, ours
+               op,                           # a conv operator: a name of `CONVS` ('twist', 'involution', 'permuted', ...) or a factory
+               filter:Callable|None=None,    # `filter(name, conv) -> bool`; default: the 3x3 convs
+               copy_weights:bool=True,       # start the new operator from the conv's weights, where it has such weights
+               **kwargs                      # passed to the operator
+              ) -> list:
     "Replace the `nn.Conv2d`s of `model` that `filter(name, conv)` selects (default: 3x3) with conv operator `op`; returns their names."
     make, filter = CONVS.resolve(op), filter or _is_3x3
     if make is None: raise ValueError("swap_convs needs a conv operator, not 'none'.")

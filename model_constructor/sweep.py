@@ -400,7 +400,7 @@ class Sweep:
             trial.set_user_attr('error', f"invalid configuration: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}"[:500])
             raise
         try:
-            row = train_run(r, model, self.seed, out=self.out, command=cmd, cbs=[cb, *self._log_cbs(trial.number)], plot=False)
+            row = train_run(r, model, self.seed, out=self.out, command=cmd, cbs=[cb, *self._log_cbs(trial.number)], plot=False, bars=not self.quiet, log=not self.quiet)
         except Exception as e:
             trial.set_user_attr('error', f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"[:500])
             raise

@@ -21,7 +21,7 @@ from .recipes import RECIPE, _size, cell_key
 # %% auto #0
 __all__ = ['machine', 'versions', 'git_commit', 'make_dls', 'build_model', 'plot_run', 'save_weights', 'RunNotRecorded',
            'check_data', 'Terminated', 'interrupts_between_batches', 'SizeSchedule', 'set_train_size', 'WeightEMA',
-           'StopOnSignal', 'train_run']
+           'StopOnSignal', 'plain_log', 'train_run']
 
 # %% ../nbs/14c_training.ipynb #c3c27b20
 def machine() -> str:
@@ -160,7 +160,20 @@ class StopOnSignal(Callback):
         if self.held: _raise_for(self.held[0])
     after_batch = before_validate = before_batch
 
-def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', command:str='', cbs=None, plot:bool=True) -> dict:
+@contextmanager
+def plain_log(learn, bars:bool=True, log:bool=True):
+    "Without `bars`, fastai's per-epoch table printed as plain text lines (what its bar prints in a terminal), not as lists; without `log`, nothing."
+    if bars and log: yield; return
+    with learn.no_bar():
+        old, first = learn.logger, [True]
+        def table(vals):
+            if first[0]: print('  '.join(f'{n:<10}' for n in learn.recorder.metric_names)); first[0] = False
+            print('  '.join(f'{v:<10.6f}' if isinstance(v, float) else f'{v!s:<10}' for v in vals))
+        learn.logger = table if log else (lambda vals: None)
+        try: yield
+        finally: learn.logger = old
+
+def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', command:str='', cbs=None, plot:bool=True, bars:bool=True, log:bool=True) -> dict:
     "Train one seeded run of `recipe` (see `RECIPE`) with model config overrides `model` (and extra fastai callbacks `cbs`); returns the runs.csv row."
     from fastai.torch_core import set_seed
     from model_constructor.learner import mc_learner, fit_recipe, learner_precision
@@ -182,7 +195,7 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     if keep is not None and is_main_process(): keep.parent.mkdir(parents=True, exist_ok=True)   # a folder that cannot be made fails here, not after training
     t0 = time.time()
     try:
-        with distributed(learn), interrupts_between_batches() as held:
+        with distributed(learn), interrupts_between_batches() as held, plain_log(learn, bars, log):
             cbs = [*(cbs or []), StopOnSignal(held), *([SizeSchedule(r['sizes'])] if r.get('sizes') else []), *([WeightEMA(r['ema'])] if r.get('ema') else [])]
             if r.get('finetune'): fine_tune_strategy(learn, r['finetune'], r['epochs'], r['lr'], k=r['finetune_k'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
             else: fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)

@@ -81,7 +81,12 @@ def transfer_weights(src, model:nn.Module, skip_head:bool=False, verbose:bool=Tr
 # %% ../nbs/04_zoo.ipynb #def0caa0
 _PRETRAINED = {}   # preset name -> function returning the published weights (a module or a state dict)
 
-def create_model(name:str, pretrained:bool=False, weights=None, trust:bool=False, **kwargs) -> nn.Module:
+def create_model(name:str,                  # a preset: `list_models()` names them
+                 pretrained:bool=False,      # load the published weights (where there are some)
+                 weights=None,               # or a weights file of one's own (a state dict, or fastai's save)
+                 trust:bool=False,           # allow import paths ('module:Name') in `kwargs`
+                 **kwargs                    # config fields to change: `n_out=10, act='mish', norm='bin'`
+                ) -> nn.Module:
     "Build preset `name` with config fields overridden by `kwargs`; optionally load `weights` (a file) or the published `pretrained` ones. Import paths (`'module:Name'`) in `kwargs` only with `trust=True`."
     with trusted_imports(trust or imports_trusted()):
         cfg = MODELS.get(name)
