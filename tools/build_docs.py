@@ -153,7 +153,7 @@ def _signature(obj, n:str) -> str:
     head, lines, cur = ('class ' if inspect.isclass(obj) else 'def ') + n + '(', [], ''
     for i, x in enumerate(parts):
         piece = x + (', ' if i < len(parts) - 1 else '')
-        if len(head) + len(cur) + len(piece) > 80 and cur: lines.append(cur.rstrip()); cur = ''
+        if len(head) + len(cur) + len(piece) > 68 and cur: lines.append(cur.rstrip()); cur = ''
         cur += piece
     lines.append(cur)
     ret = ''
@@ -252,6 +252,9 @@ def _outputs(outputs) -> list:
                 text.append(l)
         if cols: table_out(cols, rows)
         text_out(o, text)
+    if any(r.get('output_type') == 'display_data' and 'fastai-log' in str(r.get('data', {}).get('text/html', '')) for r in res):
+        # myst-nb merges a cell's streams into its first one: between the tables, text goes as display data to keep its place
+        res = [dict(output_type='display_data', metadata={}, data={'text/plain': r['text']}) if r.get('output_type') == 'stream' else r for r in res]
     return res
 
 _CHECK = re.compile(r'^\s*(?:with\s+)?(?:test_\w+|assert\b|ExceptionExpected|test_fail)', re.M)
