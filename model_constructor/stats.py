@@ -27,7 +27,8 @@ def _summary(cfg_json:str) -> str:
     r, m = c['recipe'], c['model']
     diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}   # what the cell changes in its arch preset
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
-    rec.update({k: r[k] for k in ('loader', 'sizes') if r.get(k) not in (None, 'jpeg')})   # how the data came, when not the default
+    rec.update({k: r[k] for k in ('loader', 'sizes', 'ema') if r.get(k) not in (None, 'jpeg')})   # how the data came, when not the default
+    if r.get('ls', 0.1) != 0.1: rec['ls'] = r['ls']                   # label smoothing, when not fastai's 0.1
     ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
     if r.get('classes'):
         from model_constructor.data import label_names
@@ -35,6 +36,15 @@ def _summary(cfg_json:str) -> str:
     if r.get('pretrained'): ho += f"; from {'timm' if r['pretrained'] == 'timm' else Path(r['pretrained']).name}" + (f", fine-tuned {r['finetune']}" + (f" (k={r['finetune_k']})" if r['finetune'] == 'last_k' else '') if r.get('finetune') else '')
     return f"`{r['arch']}` {', '.join(f'{k}={_short(v)}' for k, v in sorted(diff.items()))}; " + \
            ', '.join(f'{k}={v}' for k, v in rec.items()) + ho
+
+def _plot_label(cfg_json:str) -> str:
+    "A cell in a few words for a plot: the arch, what it changes in its preset, and the recipe fields it sets away from `RECIPE`."
+    from model_constructor.recipes import RECIPE
+    c = json.loads(cfg_json); r = c['recipe']
+    diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}
+    words = [k if v is True else f'{k}={_short(v)}' for k, v in sorted(diff.items())]
+    words += [f"{k} {r[k]}" for k in ('bs', 'lr', 'sizes', 'ema', 'ls') if k in r and r[k] != RECIPE.get(k)]
+    return r['arch'] + (' + ' + ', '.join(words) if words else '')
 
 
 # %% ../nbs/14d_stats.ipynb #b9e4b37f
@@ -136,7 +146,7 @@ def cell_stats(out='leaderboard', dataset=None, size=None, epochs=None, hardware
     for k, rs in cells.items():
         acc = [100 * float(r['accuracy']) for r in rs]
         res.append(dict(key=k, n=len(rs), acc=statistics.mean(acc), std=statistics.stdev(acc) if len(acc) > 1 else float('nan'),   # one run has no spread
-                        minutes=statistics.mean(float(r['train_time_s']) for r in rs) / 60, summary=_summary(rs[0]['config']),
+                        minutes=statistics.mean(float(r['train_time_s']) for r in rs) / 60, summary=_summary(rs[0]['config']), label=_plot_label(rs[0]['config']),
                         hardware=rs[0]['hardware']))
     return sorted(res, key=lambda c: c['minutes'])
 
@@ -152,9 +162,13 @@ def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, pa
     if not cells: raise ValueError(f"No runs of {dataset} {size} px / {epochs} epochs in {Path(out)/'runs.csv'}.")
     front = {c['key'] for c in frontier(cells)}
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for c in cells:
+    lo, hi = min(c['minutes'] for c in cells), max(c['minutes'] for c in cells)
+    for i, c in enumerate(sorted(cells, key=lambda c: c['acc'])):   # labels alternate above and below their points; the right third's point left
         ax.errorbar(c['minutes'], c['acc'], yerr=None if c['n'] < 2 else c['std'], fmt='o' if c['key'] in front else 's', color='C0' if c['key'] in front else 'C7', capsize=3)
-        ax.annotate(f"{c['summary'].split(';')[0].replace('`', '')} (n={c['n']})", (c['minutes'], c['acc']), fontsize=7, xytext=(4, 3), textcoords='offset points')
+        right = hi > lo and c['minutes'] > lo + 0.65 * (hi - lo)
+        ax.annotate(f"{c['label']} (n={c['n']})", (c['minutes'], c['acc']), fontsize=7, xytext=(-5 if right else 5, 4 if i % 2 else -9),
+                    textcoords='offset points', ha='right' if right else 'left')
+    ax.margins(x=0.08, y=0.12)
     fr = sorted((c for c in cells if c['key'] in front), key=lambda c: c['minutes'])
     ax.plot([c['minutes'] for c in fr], [c['acc'] for c in fr], '-', color='C0', alpha=0.5, label='frontier')
     if target: ax.axhline(target[0], ls='--', color='C3', lw=0.8); ax.axvline(target[1], ls='--', color='C3', lw=0.8, label=f'target: >= {target[0]}% in <= {target[1]} min')

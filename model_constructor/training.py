@@ -162,8 +162,11 @@ class StopOnSignal(Callback):
 
 @contextmanager
 def plain_log(learn, bars:bool=True, log:bool=True):
-    "Without `bars`, fastai's per-epoch table printed as plain text lines (what its bar prints in a terminal), not as lists; without `log`, nothing."
+    "Without `bars`, fastai's per-epoch table printed as plain text lines (what its bar prints in a terminal), not as lists; without `log`, no table (the bars stay when `bars`)."
     if bars and log: yield; return
+    if bars:                                   # bars without the table: fastai's bar writes no table when the logger is off
+        with learn.no_logging(): yield
+        return
     with learn.no_bar():
         old, first = learn.logger, [True]
         def table(vals):

@@ -135,9 +135,16 @@ def _params(obj) -> list:
         star = '*' if p.kind is _P.VAR_POSITIONAL else '**' if p.kind is _P.VAR_KEYWORD else ''
         d = dflt[p.name] if p.name in dflt else (p.default if p.default is not _P.empty else None)
         has = p.name in dflt or p.default is not _P.empty
-        doc = (docs.get(p.name) or {}).get('docment') or ''
+        doc = (docs.get(p.name) or {}).get('docment') or (_star_comment(obj, star + p.name) if star else '')
         out.append(dict(name=star + p.name, kind=p.kind, anno=_anno(p.annotation), default=_short_repr(d) if has else None, doc=doc))
     return out
+
+def _star_comment(obj, name:str) -> str:
+    "The comment after `*args`/`**kwargs` in the source (fastcore's docments reads none for them)."
+    try: src = inspect.getsource(obj)
+    except (OSError, TypeError): return ''
+    m = re.search(re.escape(name) + r'\s*,?\s*#\s*(.+)', src)
+    return m.group(1).strip() if m else ''
 
 def _signature(obj, n:str) -> str:
     "The entry's signature as code: `class`/`def`, the parameters with their defaults (no annotations: the table has them), wrapped to the text width."
