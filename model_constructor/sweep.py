@@ -159,6 +159,30 @@ class SearchSpace:
                     raise ValueError(f"Search space: the combination {', '.join(f'{k}={v!r}' for k, v in combo.items())} is refused: {why} "
                                      "Change the choices so that every combination is valid (or fix one of them).")
 
+    def queued(self, configs, holdout=None) -> list:
+        "Configurations to train first, checked: a list of mappings of searched fields (fields left out are sampled) to values the space allows; returned as Optuna params."
+        if isinstance(configs, dict): configs = [configs]
+        if not isinstance(configs, list) or not configs or not all(isinstance(c, dict) and c for c in configs):
+            raise ValueError(f"--enqueue takes a list of mappings of searched fields, e.g. '[{{lr: 0.008}}, {{ema: 0.99}}]'; got {configs!r}.")
+        out = []
+        for c in configs:
+            for k, v in c.items():
+                p = self.params.get(k)
+                if p is None:
+                    fixed = f" ({k} is fixed in the space at {self.fixed[k]!r}; search it to vary it)" if k in self.fixed else ''
+                    raise ValueError(f"--enqueue: {k!r} is not a searched field{fixed}; searched: {', '.join(self.params)}.")
+                if p.kind == 'choice':
+                    if json.dumps(v, sort_keys=True) not in {json.dumps(x, sort_keys=True) for x in p.choices}:
+                        raise ValueError(f"--enqueue: {k}={v!r} is not one of the space's choices: {', '.join(map(repr, p.choices))}.")
+                else:
+                    _num(k, v, '--enqueue value')
+                    if not p.low <= v <= p.high or p.kind == 'int' and (v != int(v) or (int(v) - p.low) % (p.step or 1)):
+                        raise ValueError(f"--enqueue: {k}={v!r} is outside the space's {p.kind} range [{p.low:g}, {p.high:g}]" + (f" (step {p.step})" if p.kind == 'int' else '') + '.')
+            if (why := self._refused({**{k: p.candidates()[0] for k, p in self.params.items()}, **c}, holdout)):
+                raise ValueError(f"--enqueue: {c} is refused: {why}")
+            out.append({k: _enc(int(v) if self.params[k].kind == 'int' else v) for k, v in c.items()})
+        return out
+
     def to_json(self) -> str: return json.dumps(self.spec, sort_keys=True)
 
 # %% ../nbs/21_sweep.ipynb #e9344103
@@ -222,15 +246,15 @@ def space_yaml(name:str) -> str:
 
 # %% ../nbs/21_sweep.ipynb #3cee4d4a
 class PruningCallback(Callback):
-    "Report `monitor` to the Optuna `trial` after each epoch; stop fit (and mark `pruned`) when the study's pruner says so."
+    "Report `monitor` to the Optuna `trial` after each epoch; stop fit (and mark `pruned`) when the study's pruner says so (never, with `prune=False`)."
     order = Recorder.order + 1
-    def __init__(self, trial, monitor:str='accuracy'): self.trial, self.monitor, self.pruned, self.reported = trial, monitor, False, []
+    def __init__(self, trial, monitor:str='accuracy', prune:bool=True): self.trial, self.monitor, self.prune, self.pruned, self.reported = trial, monitor, prune, False, []
     def after_epoch(self):
         names = self.recorder.metric_names[1:-1]          # values exclude 'epoch' and 'time'
         if self.monitor not in names: raise ValueError(f"PruningCallback: no metric {self.monitor!r}; the learner records {', '.join(names)}.")
         v = float(self.recorder.values[-1][names.index(self.monitor)])
         self.trial.report(v, self.epoch); self.reported.append(v)
-        if self.trial.should_prune(): self.pruned = True; raise CancelFitException()
+        if self.prune and self.trial.should_prune(): self.pruned = True; raise CancelFitException()
 
 # %% ../nbs/21_sweep.ipynb #1150fcd3
 def open_storage(url:str|None, out:Path, heartbeat:int=60):
@@ -268,7 +292,7 @@ class Sweep:
     "A resumable Optuna study whose trials are leaderboard runs; `run()` works until the study holds `n_trials` finished trials."
     def __init__(self, space, out='leaderboard/sweeps/sweep', n_trials:int=30, study:str|None=None, storage:str|None=None,
                  sampler:str='tpe', pruner:str='median', prune_after:int=4, holdout:float|None=0.2, seed:int=0, metric:str='accuracy',
-                 heartbeat:int=60, log:str|None=None, report:bool=True, quiet:bool=False, trust:bool=False):
+                 heartbeat:int=60, log:str|None=None, report:bool=True, quiet:bool=False, trust:bool=False, enqueue:list|None=None):
         self.space, self.trust = load_space(space), trust
         if sampler not in SAMPLERS: raise ValueError(f"Unknown --sampler {sampler!r}; valid: {', '.join(SAMPLERS)}.")
         if pruner not in PRUNERS: raise ValueError(f"Unknown --pruner {pruner!r}; valid: {', '.join(PRUNERS)}.")
@@ -283,7 +307,9 @@ class Sweep:
             try: __import__('tensorboard' if log == 'tensorboard' else 'wandb')
             except ImportError: raise ValueError(f"--log {log} needs the {log} package: pip install \"model-constructor[logging]\".") from None
         if holdout is not None: check_recipe(dict(holdout=holdout))
-        with trusted_imports(trust or imports_trusted()): self.space.check(holdout)
+        with trusted_imports(trust or imports_trusted()):
+            self.space.check(holdout)
+            self.enqueue = self.space.queued(enqueue, holdout) if enqueue is not None else []
         self.out = check_out(out)
         self.n_trials, self.sampler_name, self.pruner_name, self.prune_after = n_trials, sampler, pruner, prune_after
         self.holdout, self.seed, self.metric, self.heartbeat, self.log, self.report, self.quiet = holdout, seed, metric, heartbeat, log, report, quiet
@@ -342,6 +368,8 @@ class Sweep:
                     raise ValueError(f"Study {self.study_name!r} in {_redact(self.storage_url or str(self.out/'study.db'))} exists with a different "
                                      f"{', '.join(diff)} (stored: {', '.join(f'{k}={st.user_attrs.get(k)!r}' for k in diff)}). Resume it with the "
                                      "same settings, or start a new one with --study NAME or another --out.")
+            for params in self.enqueue:   # a configuration the study already holds (queued, run or running) is not queued again: resuming queues nothing twice
+                st.enqueue_trial(params, user_attrs={'enqueued': True}, skip_if_exists=True)
         st.sampler = self._sampler(len(st.trials))
         return st
 
@@ -372,7 +400,7 @@ class Sweep:
             with trusted_imports(self.trust or imports_trusted()): return self._trial(trial)
         except KeyboardInterrupt:   # Ctrl-C or SIGTERM: not a result and not a failure; the next run trains the same parameters first
             trial.set_user_attr('interrupted', True)
-            if trial.params: self.study.enqueue_trial(trial.params, user_attrs={'retry_of': trial.number})
+            if trial.params: self.study.enqueue_trial(trial.params, user_attrs={'retry_of': trial.number, **{k: True for k in ('enqueued',) if trial.user_attrs.get(k)}})
             raise
 
     def _trial(self, trial):
@@ -390,7 +418,7 @@ class Sweep:
                 return t.value
         recipe, model = self.space.split({**self.space.fixed, **values})
         recipe['holdout'] = self.holdout
-        cb = PruningCallback(trial, self.metric)
+        cb = PruningCallback(trial, self.metric, prune=not trial.user_attrs.get('enqueued'))   # a queued configuration was asked for by name: it trains to the end
         cmd = f"{self.command} # trial {trial.number}" if getattr(self, 'command', '') else f"mc-sweep trial {trial.number}"
         try:
             r = check_recipe(recipe)
@@ -647,6 +675,7 @@ def _sweep_cli(space:str='cnn5_nine', # a named space (cnn5_nine, xresnet), a YA
                workers:int=1, # processes on one machine (one per GPU, else CPU processes sharing the cores)
                heartbeat:int=60, # seconds between a running trial's heartbeats; a trial silent for twice this is retried
                log:str=None, # tensorboard or wandb (offline unless WANDB_MODE says otherwise)
+               enqueue:str=None, # YAML/JSON list of configurations to train first, each a mapping of searched fields (the rest sampled), e.g. '[{ema: 0.99}, {ls: 0.2}]'; one the study holds is not queued again
                test:bool=False, # after the trials, train the best configuration on the full training set, score it on the official validation set
                test_runs:int=1, # seeds for --test
                show_space:bool=False, # print the space as YAML and exit
@@ -676,6 +705,7 @@ def sweep_main(argv=None):
             if not isinstance(f, dict): raise ValueError(f"--fixed takes a mapping, e.g. '{{epochs: 2}}'; got {fixed!r}.")
             sp = SearchSpace({**sp.spec, **f}, name=sp.name)
         workers, test, test_runs = a.pop('workers'), a.pop('test'), a.pop('test_runs')
+        if a['enqueue']: a['enqueue'] = read_yaml(a['enqueue'], '--enqueue')
         for k, v in (('workers', workers), ('test_runs', test_runs)):
             if v < 1: raise ValueError(f"--{k.replace('_', '-')} must be at least 1, got {v}.")
         if a['holdout'] == 0: a['holdout'] = None
