@@ -242,7 +242,7 @@ def _worker(args_json:str):
         try: run_leaderboard(**json.loads(args_json))
         except KeyboardInterrupt: sys.exit(130)
 
-def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 128/5 record; woof128_dw4); options given here override it
+def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 128/5 record; woof128_dw4; woof128_cpu_budget: the best on 2 CPU cores); options given here override it
                 dataset:str=None, # 'digits' (default, embedded), 'imagewoof', 'imagenette', or 'folder' (with --data)
                 size:int=None, # image size in px (default 32 for digits, 128 otherwise)
                 epochs:int=5, # epochs per run
@@ -335,7 +335,9 @@ def parse_command(argv) -> dict:
         q = parser()
         for act in q._actions: act.default = argparse.SUPPRESS
         given = vars(q.parse_args(argv))
-        a.update({k: v for k, v in RECIPES[name].items() if k not in given})
+        rec = dict(RECIPES[name]); mod = rec.pop('model', {})
+        a.update({k: v for k, v in rec.items() if k not in given})
+        a.update({f'model_{k}': v for k, v in mod.items() if f'model_{k}' not in given})   # its model-config overrides, as if given as --field value
     model = {k[6:]: _model_value(k[6:], v) for k, v in list(a.items()) if k.startswith('model_') and v is not None}
     a = {k: v for k, v in a.items() if not k.startswith('model_')}
     runs, seed, out, workers, seeds, trust = a.pop('runs'), a.pop('seed'), a.pop('out'), a.pop('workers'), a.pop('seeds'), a.pop('trust_imports')

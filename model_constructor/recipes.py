@@ -31,6 +31,10 @@ RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrid
                         opt='ranger', schedule='flat_cos', pct_start=0.72, wd=1e-2, loss='ls', mixup=0.),
     'woof128_dw4': dict(arch='dw4_resnet', dataset='imagewoof', size=128, epochs=5, bs=32, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
                         opt='ranger', schedule='flat_cos', pct_start=0.72, wd=1e-2, loss='ls', mixup=0.),
+    # the best 2-CPU-core recipe of leaderboard/frontier.md: the searched techniques (progressive resizing, stronger label smoothing, the decoded-once store) on xresnet18 + SiLU + SA + trick
+    'woof128_cpu_budget': dict(arch='xresnet18', dataset='imagewoof', size=128, epochs=5, release=160, loader='cached', bs=64, lr=8e-3,
+                               opt='ranger', schedule='flat_cos', pct_start=0.72, wd=1e-2, loss='ls', ls=0.2, mixup=0., sizes=[96, 112, 128, 128, 128],
+                               model=dict(act='silu', sa=True, resnet_trick=True)),
 }
 
 def weights_id(path) -> str:
