@@ -262,16 +262,22 @@ def open_storage(url:str|None, out:Path, heartbeat:int=60):
     import optuna, sqlalchemy
     url = url or f"sqlite:///{(Path(out)/'study.db').resolve()}"
     kw = dict(connect_args=dict(timeout=60)) if url.startswith('sqlite') else dict(pool_pre_ping=True)
-    try:
-        warnings.filterwarnings('ignore', category=optuna.exceptions.ExperimentalWarning)   # heartbeats and the retry callback are marked experimental
-        return optuna.storages.RDBStorage(url, engine_kwargs=kw, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
-                                          heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
-    except ImportError:
-        hint = 'pip install "model-constructor[postgres]" (psycopg 3)' if 'postgres' in url else 'install the driver SQLAlchemy names for it'
-        raise ValueError(f"--storage {_redact(url)}: its database driver is not installed ({hint}).") from None
-    except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, ValueError) as e:
-        msg = str(getattr(e, 'orig', None) or e).strip().splitlines()[0]
-        raise ValueError(f"--storage {_redact(url)} cannot be reached: {msg}") from None
+    for attempt in range(10):
+        try:
+            warnings.filterwarnings('ignore', category=optuna.exceptions.ExperimentalWarning)   # heartbeats and the retry callback are marked experimental
+            return optuna.storages.RDBStorage(url, engine_kwargs=kw, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
+                                              heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as e:   # another process was creating the tables (workers started together): open it again
+            if not any(m in str(e) for m in ('already exists', 'UNIQUE constraint failed')) or attempt == 9: raise _unreachable(url, e) from None
+            time.sleep(0.2 * (attempt + 1))
+        except ImportError:
+            hint = 'pip install "model-constructor[postgres]" (psycopg 3)' if 'postgres' in url else 'install the driver SQLAlchemy names for it'
+            raise ValueError(f"--storage {_redact(url)}: its database driver is not installed ({hint}).") from None
+        except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, ValueError) as e: raise _unreachable(url, e) from None
+
+def _unreachable(url, e) -> ValueError:
+    msg = str(getattr(e, 'orig', None) or e).strip().splitlines()[0]
+    return ValueError(f"--storage {_redact(url)} cannot be reached: {msg}")
 
 def _redact(url:str) -> str:
     "A storage URL without its password, for messages and reports."
