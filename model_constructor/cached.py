@@ -6,7 +6,7 @@ Docs: https://model-constructor.github.io/model_constructor/cached.html.md"""
 
 # %% ../nbs/11b_cached.ipynb #c637f23f
 from __future__ import annotations
-import contextlib, fcntl, hashlib, json, math, multiprocessing, os, shutil, warnings, zlib
+import contextlib, fcntl, hashlib, json, math, multiprocessing, os, shutil, signal, warnings, zlib
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from fastprogress.fastprogress import progress_bar
 from .data import _scan, to_rgb8, holdout_splitter
 
 # %% auto #0
-__all__ = ['STORE_VERSION', 'store_px', 'store_dir', 'image_set_key', 'StoreError', 'ImageStore', 'crop_boxes',
+__all__ = ['STORE_VERSION', 'store_px', 'store_dir', 'image_set_key', 'decoder_pool', 'StoreError', 'ImageStore', 'crop_boxes',
            'BatchRandomResizedCrop', 'StoredNormalize', 'StoreItems', 'CachedDL', 'cached_dls']
 
 # %% ../nbs/11b_cached.ipynb #4d99c3c1
@@ -64,6 +64,14 @@ def _decode(args):
     if size is not None:
         va = np.asarray(RandomResizedCrop(size, min_scale=0.35)(im, split_idx=1), dtype=np.uint8)   # validation: fastai's own transform
     return np.asarray(tr, dtype=np.uint8), va
+
+def _decoder_signals():
+    "A decoding worker's signals: SIGTERM kills it at once (whatever the parent installed), Ctrl-C is the parent's to handle."
+    signal.signal(signal.SIGTERM, signal.SIG_DFL); signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+def decoder_pool(n:int):
+    "A fork pool of `n` decoding workers whose shutdown cannot hang on a signal handler inherited from the parent."
+    return multiprocessing.get_context('fork').Pool(n, initializer=_decoder_signals)
 
 _BLOCK = 256   # images per checksum block
 _CHECKED = set()   # (path, size, mtime, inode) of store files whose checksums this process has verified
@@ -136,13 +144,13 @@ class ImageStore:
         try:
             arrs = {k: np.lib.format.open_memmap(tmp[k], mode='w+', dtype=np.uint8, shape=sh) for k, sh in want.items()}
             jobs = [(f, self.px, s if 'valid' in want else None) for f in self.files]
-            ctx = multiprocessing.get_context('fork')
-            with ctx.Pool(self.num_workers) as pool:
+            with decoder_pool(self.num_workers) as pool:
                 pb = progress_bar(pool.imap(_decode, jobs, chunksize=16), total=n); pb.comment = 'decoding into the image store'
                 for i, (tr, va) in enumerate(pb):
                     hw[i] = tr.shape[:2]
                     if 'canvas' in arrs: arrs['canvas'][i, :tr.shape[0], :tr.shape[1]] = tr
                     if 'valid' in arrs: arrs['valid'][i] = va
+                pool.close(); pool.join()   # workers leave on their own; `with` terminates them only when the build failed
             for k, a in arrs.items():
                 a.flush()
                 meta = dict(version=STORE_VERSION, key=self.key, shape=list(a.shape), crc32=_crcs(a), root=str(self.root), n=n)
