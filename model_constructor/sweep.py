@@ -406,7 +406,7 @@ class Sweep:
             with trusted_imports(self.trust or imports_trusted()): return self._trial(trial)
         except KeyboardInterrupt:   # Ctrl-C or SIGTERM: not a result and not a failure; the next run trains the same parameters first
             trial.set_user_attr('interrupted', True)
-            if trial.params: self.study.enqueue_trial(trial.params, user_attrs={'retry_of': trial.number, **{k: True for k in ('enqueued',) if trial.user_attrs.get(k)}})
+            if trial.params: self.study.enqueue_trial(trial.params, user_attrs={'retry_of': trial.number, **({'enqueued': True} if trial.user_attrs.get('enqueued') else {})})
             raise
 
     def _trial(self, trial):
