@@ -23,7 +23,8 @@ from .data import _scan, to_rgb8, holdout_splitter
 
 # %% auto #0
 __all__ = ['STORE_VERSION', 'store_px', 'store_dir', 'image_set_key', 'decoder_pool', 'StoreError', 'ImageStore', 'crop_boxes',
-           'BatchRandomResizedCrop', 'StoredNormalize', 'StoreItems', 'CachedDL', 'cached_dls']
+           'resize_weights', 'resize_crops', 'BatchRandomResizedCrop', 'StoredNormalize', 'StoreItems', 'CachedDL',
+           'cached_dls']
 
 # %% ../nbs/11b_cached.ipynb #4d99c3c1
 STORE_VERSION = 1
@@ -200,10 +201,42 @@ def crop_boxes(hw:torch.Tensor, min_scale:float=0.35, ratio=(3/4, 4/3), tries:in
     x0, y0 = torch.where(fb, ((w - cw) / 2).floor(), x0), torch.where(fb, ((h - ch) / 2).floor(), y0)
     return torch.stack([x0, y0, x0 + cw, y0 + ch], 1).float()
 
+def resize_weights(a0, a1, n_out:int, side:int, flip=None) -> torch.Tensor:
+    "(n, n_out, side) weights that resample pixels `a0[i]`..`a1[i]` of an axis `side` pixels long onto `n_out` pixels as PIL's bilinear resize of that crop does: a triangle filter widened by the shrink factor (antialiasing), normalized per output pixel; mirrored where `flip`."
+    a0, a1 = torch.as_tensor(a0, dtype=torch.float64), torch.as_tensor(a1, dtype=torch.float64)
+    scale = (a1 - a0) / n_out                                                       # input pixels per output pixel
+    half = scale.clamp(min=1.)[:, None, None]                                       # the filter's half-width: 1 pixel, wider when shrinking
+    centre = a0[:, None] + (torch.arange(n_out, dtype=torch.float64) + 0.5) * scale[:, None]
+    k = torch.arange(side, dtype=torch.float64) + 0.5                               # input pixel centres
+    w = (1 - (k - centre[..., None]).abs() / half).clamp(min=0)
+    w = w * ((k >= a0[:, None]) & (k < a1[:, None]))[:, None]                       # only the crop's pixels, as PIL resizes the cropped image
+    w = w / w.sum(-1, keepdim=True)
+    return w if flip is None else torch.where(torch.as_tensor(flip)[:, None, None], w.flip(1), w)
+
+def _each(x, boxes, flip, size:int) -> torch.Tensor:
+    "Per sample: uint8 antialiased bilinear resize of the crop (PyTorch's CPU kernel), flipped where drawn."
+    out = torch.empty(len(x), 3, size, size, dtype=torch.uint8)
+    for i, (x0, y0, x1, y1) in enumerate(boxes.long().tolist()):
+        c = F.interpolate(x[i, y0:y1, x0:x1].permute(2, 0, 1)[None], size=(size, size), mode='bilinear', antialias=True, align_corners=False)[0]
+        out[i] = c.flip(-1) if flip[i] else c
+    return out.float()
+
+def _batched(x, boxes, flip, size:int) -> torch.Tensor:
+    "The whole batch as two matrix products: rows, then columns, resampled by `resize_weights`."
+    n, H, W, _ = x.shape
+    wy = resize_weights(boxes[:, 1], boxes[:, 3], size, H).float().to(x.device)
+    wx = resize_weights(boxes[:, 0], boxes[:, 2], size, W, flip).float().to(x.device)
+    return wy[:, None] @ x.permute(0, 3, 1, 2).float() @ wx[:, None].transpose(-1, -2)
+
+def resize_crops(x, boxes, flip, size:int, batched:bool|None=None) -> torch.Tensor:
+    "Crops `boxes` (x0, y0, x1, y1 in whole pixels) of the uint8 NHWC batch `x`, each resized to `size` px as PIL resizes a crop (bilinear, antialiased) and mirrored where `flip`: float NCHW, 0-255. Per sample on the CPU, batched elsewhere (or as `batched` says)."
+    if batched is None: batched = x.device.type != 'cpu'
+    return _batched(x, boxes, flip, size) if batched else _each(x.cpu(), boxes, flip, size).to(x.device)
+
 class BatchRandomResizedCrop:
-    "A batch `(canvas uint8 NHWC, hw, y)` -> `(x, y)`: per-sample random-resized crop to `size`, flipped with probability `p_flip`, ImageNet-normalized — one `grid_sample` on the batch's device."
-    def __init__(self, size:int, min_scale:float=0.35, ratio=(3/4, 4/3), p_flip:float=0.5, stats=imagenet_stats):
-        self.size, self.min_scale, self.ratio, self.p_flip = size, min_scale, ratio, p_flip
+    "A batch `(canvas uint8 NHWC, hw, y)` -> `(x, y)`: per-sample random-resized crop to `size` (antialiased as PIL's resize, see `resize_crops`; `antialias=False`: one plain bilinear `grid_sample`), flipped with probability `p_flip`, ImageNet-normalized, on the batch's device."
+    def __init__(self, size:int, min_scale:float=0.35, ratio=(3/4, 4/3), p_flip:float=0.5, stats=imagenet_stats, antialias:bool=True):
+        self.size, self.min_scale, self.ratio, self.p_flip, self.antialias = size, min_scale, ratio, p_flip, antialias
         self.stats, self._buf = _Stats(stats), None
 
     def grid(self, boxes, hw, flip, side:int, device=None) -> torch.Tensor:
@@ -231,7 +264,8 @@ class BatchRandomResizedCrop:
         n, dev = len(x), x.device
         boxes = crop_boxes(hw, self.min_scale, self.ratio)
         flip = torch.rand(n) < self.p_flip
-        out = F.grid_sample(self._as_float(x), self.grid(boxes, hw, flip, x.shape[1], dev), mode='bilinear', padding_mode='border', align_corners=False)
+        if self.antialias: out = resize_crops(x, boxes, flip, self.size)
+        else: out = F.grid_sample(self._as_float(x), self.grid(boxes, hw, flip, x.shape[1], dev), mode='bilinear', padding_mode='border', align_corners=False)
         mean, std = self.stats.on(dev)
         return out.sub_(mean).div_(std), y
 
@@ -279,8 +313,8 @@ class CachedDL(DataLoader):
 
 def cached_dls(path, size:int=128, bs:int=64, valid:str|float='val', seed:int=0, max_per_class:int|None=None, verify:bool=True,
                holdout:float|None=None, holdout_seed:int=0, classes=None, device=None, min_scale:float=0.35, px:int|None=None,
-               num_workers:int|None=None, **kwargs) -> DataLoaders:
-    "`DataLoaders` of a class-folder dataset through an `ImageStore`: the leaderboard's augmentation (`RandomResizedCrop(size, min_scale)` + flip) on the device, validation as fastai does it."
+               num_workers:int|None=None, antialias:bool=True, **kwargs) -> DataLoaders:
+    "`DataLoaders` of a class-folder dataset through an `ImageStore`: the leaderboard's augmentation (`RandomResizedCrop(size, min_scale)` + flip) on the device (`antialias`: see `BatchRandomResizedCrop`), validation as fastai does it."
     from fastai.torch_core import default_device
     path = Path(path).expanduser()
     every = _scan(path, valid, None, verify, None)                 # the store holds the whole folder; a slice is a choice of rows
@@ -297,7 +331,7 @@ def cached_dls(path, size:int=128, bs:int=64, valid:str|float='val', seed:int=0,
     device = default_device() if device is None else torch.device(device)
     pin = device.type == 'cuda'
     trn = CachedDL(StoreItems(store, rows(tr), labels(tr), vocab, True), bs=bs, shuffle=True, drop_last=True, device=device, pin_memory=pin,
-                   after_batch=BatchRandomResizedCrop(size, min_scale=min_scale), **kwargs)
+                   after_batch=BatchRandomResizedCrop(size, min_scale=min_scale, antialias=antialias), **kwargs)
     val = CachedDL(StoreItems(store, rows(va), labels(va), vocab, False), bs=bs, shuffle=False, drop_last=False, device=device, pin_memory=pin,
                    after_batch=StoredNormalize(), **kwargs)
     return DataLoaders(trn, val, path=path, device=device)

@@ -19,12 +19,13 @@ RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mo
               loss='ls', schedule='flat_cos', pct_start=0.72, mixup=0., clip=1.0, precision='auto', aug='leaderboard',
               release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False, holdout=None,
               classes=None, pretrained=None, finetune=None, finetune_k=2, save_model=False, loader='jpeg', sizes=None,
-              ema=None, ls=0.1)
+              ema=None, ls=0.1, antialias=True)
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 _ADDED_FIELDS = dict(dw_mult=1, stem_conv=None, head_pool='avg')   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
-_ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2, loader='jpeg', sizes=None, ema=None, ls=0.1)   # the same for recipe fields
+_ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2, loader='jpeg', sizes=None, ema=None, ls=0.1,
+                     antialias=False)   # the same for recipe fields (antialias: the cached loader's crops, plain bilinear before the field existed)
 
 RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them
     'woof128_dw6': dict(arch='dw6_resnet', dataset='imagewoof', size=128, epochs=5, bs=16, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
@@ -49,6 +50,7 @@ def cell_key(recipe:dict, model_cfg:dict) -> str:
     d = {k: v for k, v in recipe.items() if k not in ('data', 'compile', 'save_model') and not (k in _ADDED_RECIPE and v == _ADDED_RECIPE[k])}   # whether it is compiled or kept: not what is trained
     if d.get('pretrained') not in (None, 'timm'): d['pretrained'] = weights_id(d['pretrained'])   # the weights, not where the file lies
     if d.get('finetune') != 'last_k': d.pop('finetune_k', None)
+    if d.get('loader') != 'cached': d.pop('antialias', None)   # only the cached loader resizes its own crops (PIL's always antialias)
     if recipe.get('dataset') == 'folder': d['data'] = str(Path(recipe['data']).expanduser().resolve())   # the folder *is* the dataset
     m = {k: v for k, v in model_cfg.items() if k != 'n_out' and not (k in _ADDED_FIELDS and v == _ADDED_FIELDS[k])}   # the class count follows from the dataset
     return hashlib.sha1(json.dumps(dict(recipe=d, model=m), sort_keys=True, default=str).encode()).hexdigest()[:12]
@@ -136,6 +138,9 @@ def check_recipe(recipe:dict) -> dict:
         if r['dataset'] == 'digits': raise ValueError("--loader cached is for photo datasets (imagewoof, imagenette, --data FOLDER); the embedded digits load from memory already: use --loader jpeg.")
         if AUGS._canon(r['aug']) != 'leaderboard':
             raise ValueError(f"--loader cached does the leaderboard augmentation (RandomResizedCrop + flip, on the device); --aug {r['aug']} needs --loader jpeg.")
+    if not isinstance(r['antialias'], bool): raise ValueError(f"--antialias takes true or false; got {r['antialias']!r}.")
+    if not r['antialias'] and r['loader'] != 'cached':
+        raise ValueError("--antialias false applies to --loader cached (its crops resized by plain bilinear sampling); the JPEG loader's PIL resize always antialiases.")
     _check_sizes(r)
     if r['arch'].startswith('timm/'):
         import timm

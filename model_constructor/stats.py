@@ -28,6 +28,7 @@ def _summary(cfg_json:str) -> str:
     diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}   # what the cell changes in its arch preset
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
     rec.update({k: r[k] for k in ('loader', 'sizes', 'ema') if r.get(k) not in (None, 'jpeg')})   # how the data came, when not the default
+    if r.get('loader') == 'cached' and not r.get('antialias', False): rec['loader'] = 'cached (crops not antialiased)'   # the cached loader's first crop
     if r.get('ls', 0.1) != 0.1: rec['ls'] = r['ls']                   # label smoothing, when not fastai's 0.1
     ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
     if r.get('classes'):
