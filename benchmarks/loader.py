@@ -7,7 +7,9 @@ epoch on the machine it runs on.
 - pipeline alone: training batches delivered per second with no model (after one warm-up batch) — the JPEG loader's
   worker processes decoding, cropping and flipping in PIL, against the cached loader's gather from the
   memory-mapped store plus `BatchRandomResizedCrop` on the device (here the CPU: the case least favourable to it),
-  and the cached loader's host side alone (the gather; on a GPU machine the augmentation runs on the GPU);
+  and the cached loader's host side alone (the gather; on a GPU machine the augmentation runs on the GPU); the
+  cached loader's crop three ways: antialiased per sample (what the CPU runs), antialiased as two batched matrix
+  products (what a GPU runs, here on the CPU), and plain bilinear `grid_sample` (`antialias=False`);
 - whole epoch: one epoch of the Imagewoof leaderboard cell through `mc_learner`, each loader, after a short warm-up
   fit of a few batches (oneDNN's one-off kernel choices), with the share of the epoch spent waiting for batches.
 Targets: the pipeline alone at least 10x faster cached, and the epoch not slower than with JPEGs."""
@@ -60,9 +62,14 @@ def main():
     jpeg = imagenette_dls('imagewoof', size=a.size, bs=a.bs, release=a.release, loader='jpeg')
     ips_j, ips_c = pipeline(jpeg.train, a.batches), pipeline(cached.train, a.batches)
     ips_h = pipeline(cached.train.new(after_batch=lambda b: b), a.batches)
+    crop = cached.train.after_batch
+    ips_b = pipeline(cached.train.new(after_batch=type(crop)(a.size, batched=True)), a.batches)
+    ips_p = pipeline(cached.train.new(after_batch=type(crop)(a.size, antialias=False)), a.batches)
     print(f"pipeline alone, {a.batches} training batches: jpeg ({jpeg.train.fake_l.num_workers} worker processes) {ips_j:,.0f} img/s | "
           f"cached, augmentation on this CPU {ips_c:,.0f} img/s = {ips_c / ips_j:.1f}x | "
           f"cached, host side only (gather from the store: what the CPU does when a GPU augments) {ips_h:,.0f} img/s = {ips_h / ips_j:.1f}x")
+    print(f"the cached loader's crop on this CPU: antialiased per sample {ips_c:,.0f} img/s | antialiased, batched matrix products (the GPU's way) "
+          f"{ips_b:,.0f} img/s | plain bilinear grid_sample (antialias=False) {ips_p:,.0f} img/s")
     if a.no_epoch: return
     res = {}
     for name, dls in (('jpeg', jpeg), ('cached', cached)):

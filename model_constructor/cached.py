@@ -201,17 +201,17 @@ def crop_boxes(hw:torch.Tensor, min_scale:float=0.35, ratio=(3/4, 4/3), tries:in
     x0, y0 = torch.where(fb, ((w - cw) / 2).floor(), x0), torch.where(fb, ((h - ch) / 2).floor(), y0)
     return torch.stack([x0, y0, x0 + cw, y0 + ch], 1).float()
 
-def resize_weights(a0, a1, n_out:int, side:int, flip=None) -> torch.Tensor:
-    "(n, n_out, side) weights that resample pixels `a0[i]`..`a1[i]` of an axis `side` pixels long onto `n_out` pixels as PIL's bilinear resize of that crop does: a triangle filter widened by the shrink factor (antialiasing), normalized per output pixel; mirrored where `flip`."
-    a0, a1 = torch.as_tensor(a0, dtype=torch.float64), torch.as_tensor(a1, dtype=torch.float64)
+def resize_weights(a0, a1, n_out:int, side:int, flip=None, device=None) -> torch.Tensor:
+    "(n, n_out, side) weights that resample pixels `a0[i]`..`a1[i]` of an axis `side` pixels long onto `n_out` pixels as PIL's bilinear resize of that crop does: a triangle filter widened by the shrink factor (antialiasing), normalized per output pixel; mirrored where `flip`. Made on `device` (a GPU's host does no per-pixel work)."
+    a0, a1 = (torch.as_tensor(a, dtype=torch.float32).to(device) for a in (a0, a1))
     scale = (a1 - a0) / n_out                                                       # input pixels per output pixel
     half = scale.clamp(min=1.)[:, None, None]                                       # the filter's half-width: 1 pixel, wider when shrinking
-    centre = a0[:, None] + (torch.arange(n_out, dtype=torch.float64) + 0.5) * scale[:, None]
-    k = torch.arange(side, dtype=torch.float64) + 0.5                               # input pixel centres
-    w = (1 - (k - centre[..., None]).abs() / half).clamp(min=0)
-    w = w * ((k >= a0[:, None]) & (k < a1[:, None]))[:, None]                       # only the crop's pixels, as PIL resizes the cropped image
-    w = w / w.sum(-1, keepdim=True)
-    return w if flip is None else torch.where(torch.as_tensor(flip)[:, None, None], w.flip(1), w)
+    centre = a0[:, None] + (torch.arange(n_out, device=a0.device) + 0.5) * scale[:, None]
+    k = torch.arange(side, device=a0.device) + 0.5                                  # input pixel centres
+    w = (1 - (k - centre[..., None]).abs() / half).clamp_(min=0)
+    w *= ((k >= a0[:, None]) & (k < a1[:, None]))[:, None]                          # only the crop's pixels, as PIL resizes the cropped image
+    w /= w.sum(-1, keepdim=True)
+    return w if flip is None else torch.where(torch.as_tensor(flip).to(a0.device)[:, None, None], w.flip(1), w)
 
 def _each(x, boxes, flip, size:int) -> torch.Tensor:
     "Per sample: uint8 antialiased bilinear resize of the crop (PyTorch's CPU kernel), flipped where drawn."
@@ -224,8 +224,8 @@ def _each(x, boxes, flip, size:int) -> torch.Tensor:
 def _batched(x, boxes, flip, size:int) -> torch.Tensor:
     "The whole batch as two matrix products: rows, then columns, resampled by `resize_weights`."
     n, H, W, _ = x.shape
-    wy = resize_weights(boxes[:, 1], boxes[:, 3], size, H).float().to(x.device)
-    wx = resize_weights(boxes[:, 0], boxes[:, 2], size, W, flip).float().to(x.device)
+    wy = resize_weights(boxes[:, 1], boxes[:, 3], size, H, device=x.device)
+    wx = resize_weights(boxes[:, 0], boxes[:, 2], size, W, flip, device=x.device)
     return wy[:, None] @ x.permute(0, 3, 1, 2).float() @ wx[:, None].transpose(-1, -2)
 
 def resize_crops(x, boxes, flip, size:int, batched:bool|None=None) -> torch.Tensor:
@@ -234,9 +234,10 @@ def resize_crops(x, boxes, flip, size:int, batched:bool|None=None) -> torch.Tens
     return _batched(x, boxes, flip, size) if batched else _each(x.cpu(), boxes, flip, size).to(x.device)
 
 class BatchRandomResizedCrop:
-    "A batch `(canvas uint8 NHWC, hw, y)` -> `(x, y)`: per-sample random-resized crop to `size` (antialiased as PIL's resize, see `resize_crops`; `antialias=False`: one plain bilinear `grid_sample`), flipped with probability `p_flip`, ImageNet-normalized, on the batch's device."
-    def __init__(self, size:int, min_scale:float=0.35, ratio=(3/4, 4/3), p_flip:float=0.5, stats=imagenet_stats, antialias:bool=True):
-        self.size, self.min_scale, self.ratio, self.p_flip, self.antialias = size, min_scale, ratio, p_flip, antialias
+    "A batch `(canvas uint8 NHWC, hw, y)` -> `(x, y)`: per-sample random-resized crop to `size` (antialiased as PIL's resize, see `resize_crops`; `batched` chooses its way; `antialias=False`: one plain bilinear `grid_sample`), flipped with probability `p_flip`, ImageNet-normalized, on the batch's device."
+    def __init__(self, size:int, min_scale:float=0.35, ratio=(3/4, 4/3), p_flip:float=0.5, stats=imagenet_stats, antialias:bool=True,
+                 batched:bool|None=None):
+        self.size, self.min_scale, self.ratio, self.p_flip, self.antialias, self.batched = size, min_scale, ratio, p_flip, antialias, batched
         self.stats, self._buf = _Stats(stats), None
 
     def grid(self, boxes, hw, flip, side:int, device=None) -> torch.Tensor:
@@ -264,7 +265,7 @@ class BatchRandomResizedCrop:
         n, dev = len(x), x.device
         boxes = crop_boxes(hw, self.min_scale, self.ratio)
         flip = torch.rand(n) < self.p_flip
-        if self.antialias: out = resize_crops(x, boxes, flip, self.size)
+        if self.antialias: out = resize_crops(x, boxes, flip, self.size, self.batched)
         else: out = F.grid_sample(self._as_float(x), self.grid(boxes, hw, flip, x.shape[1], dev), mode='bilinear', padding_mode='border', align_corners=False)
         mean, std = self.stats.on(dev)
         return out.sub_(mean).div_(std), y
