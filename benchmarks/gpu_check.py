@@ -12,7 +12,10 @@ What it runs, in this order, each part only while the time budget lasts (default
    `mc_learner`, and the bare PyTorch loop in the same precision; then grouped (permuted groups), depthwise
    (dw6_resnet) and involution nets with channels-last on and off (cuDNN has slow channels-last paths for some
    grouped convolutions);
-4. with `--data`, one Imagewoof 128 px / 5 epoch run with each loader (jpeg, cached), as the leaderboard trains it.
+4. the cached loader's crop on the device: the antialiased crop of a batch (two batched matrix products) against the
+   per-sample crop on the CPU (PIL's resize to a grey level), and images a second for it and for the plain
+   `grid_sample` crop (`antialias=False`);
+5. with `--data`, one Imagewoof 128 px / 5 epoch run with each loader (jpeg, cached), as the leaderboard trains it.
 On a machine without fastai (the GPU image has PyTorch, torchvision and timm), install the wheels carried with the
 checkout first (`benchmarks/gpu_carry.sh` prepares them)."""
 import argparse, copy, json, math, os, platform, statistics, sys, time, traceback
@@ -186,6 +189,28 @@ def check_runs(dev, data:str, out:Path, budget:float, small:bool) -> list:
         except Exception as ex: rows.append((loader, f"FAIL: {type(ex).__name__}: {str(ex).splitlines()[0][:120]}"))
     return rows
 
+# ---- 4. the cached loader's crop ----
+def check_crop(dev, small:bool) -> list:
+    "The antialiased crop of a batch on `dev` against the per-sample CPU crop (grey levels), and img/s of both crops on `dev`."
+    from model_constructor.cached import crop_boxes, resize_crops, BatchRandomResizedCrop
+    n, side, size, reps = (8, 60, 32, 2) if small else (256, 240, 128, 20)
+    g = torch.Generator().manual_seed(0)
+    hw = torch.tensor([[side * 2 // 3, side]] * n)
+    x = torch.randint(0, 256, (n, side, side, 3), dtype=torch.uint8, generator=g)
+    x = torch.nn.functional.avg_pool2d(x.permute(0, 3, 1, 2).float(), 3, 1, 1).round().byte().permute(0, 2, 3, 1).contiguous()   # texture, lightly smoothed
+    boxes, flip = crop_boxes(hw, generator=g), torch.rand(n, generator=g) < 0.5
+    ref = resize_crops(x, boxes, flip, size, batched=False)
+    d = (resize_crops(x.to(dev), boxes, flip, size, batched=True).cpu() - ref).abs()
+    rows = [('antialiased, batched on the device vs per sample on the CPU', f"max {d.max():.2f}, mean {d.mean():.3f} grey levels", 'ok' if d.max() <= 2 else 'FAIL')]
+    xd = x.to(dev)
+    for name, t in (('antialiased (default)', BatchRandomResizedCrop(size)), ('plain grid_sample (antialias=False)', BatchRandomResizedCrop(size, antialias=False))):
+        t((xd, hw, None)); sync(dev)
+        t0 = time.perf_counter()
+        for _ in range(reps): t((xd, hw, None))
+        sync(dev)
+        rows.append((name, f"{n * reps / (time.perf_counter() - t0):,.0f} img/s at {size} px, batch {n}", 'ok'))
+    return rows
+
 def table(head, rows) -> list:
     return ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]
 
@@ -211,6 +236,8 @@ def main(argv=None):
     if pr is not None: L += ['## Precision', '', '```json', json.dumps(pr, indent=1), '```', '']
     st = section('Training steps', check_steps, dev, a.small, a.budget)
     if st is not None: L += ['## Training step', '', 'Median over the timed epoch, after a warm-up epoch; random images.', ''] + table(['configuration', 'ms / step', 'img/s'], st) + ['']
+    cr = section('Cached loader crop', check_crop, dev, a.small)
+    if cr is not None: L += ['## Cached loader crop', ''] + table(['check', 'result', 'verdict'], cr) + ['']
     if a.data:
         out = Path(a.runs_out or Path(a.out).parent/'gpu_check_runs')
         rr = section('Imagewoof runs', check_runs, dev, a.data, out, a.budget, a.small)
@@ -218,6 +245,6 @@ def main(argv=None):
     L += [f"Total time: {time.time() - T0:.0f} s.", '']
     Path(a.out).write_text('\n'.join(L))
     print('\n'.join(L))
-    return 0 if ops is not None and all(r[1] == 'ok' for r in ops) else 1
+    return 0 if ops is not None and all(r[1] == 'ok' for r in ops) and cr is not None and all(r[2] == 'ok' for r in cr) else 1
 
 if __name__ == '__main__': sys.exit(main())
