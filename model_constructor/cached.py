@@ -216,9 +216,9 @@ def resize_weights(a0, a1, n_out:int, side:int, flip=None, device=None) -> torch
 def _each(x, boxes, flip, size:int) -> torch.Tensor:
     "Per sample: uint8 antialiased bilinear resize of the crop (PyTorch's CPU kernel), flipped where drawn."
     out = torch.empty(len(x), 3, size, size, dtype=torch.uint8)
-    for i, (x0, y0, x1, y1) in enumerate(boxes.long().tolist()):
+    for i, ((x0, y0, x1, y1), f) in enumerate(zip(boxes.long().tolist(), torch.as_tensor(flip).tolist())):
         c = F.interpolate(x[i, y0:y1, x0:x1].permute(2, 0, 1)[None], size=(size, size), mode='bilinear', antialias=True, align_corners=False)[0]
-        out[i] = c.flip(-1) if flip[i] else c
+        out[i] = c.flip(-1) if f else c
     return out.float()
 
 def _batched(x, boxes, flip, size:int) -> torch.Tensor:

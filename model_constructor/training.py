@@ -47,7 +47,7 @@ def make_dls(r:dict, seed:int):
     ho = dict(holdout=r.get('holdout'), holdout_seed=0, classes=r.get('classes'), device=rank_device())   # the hold-out split is the same for every seed and trial: only the data changes the score
     if r['dataset'] == 'digits': return digits_dls(size=size, bs=r['bs'], seed=0, aug='resize' if r['aug'] == 'leaderboard' else r['aug'], max_per_class=r['max_per_class'], **ho)
     return imagenette_dls(r['dataset'], size=size, bs=r['bs'], release=r['release'], data=r['data'], aug=r['aug'], max_per_class=r['max_per_class'], loader=r['loader'],
-                          **(dict(antialias=r.get('antialias', True)) if r['loader'] == 'cached' else {}), **ho)
+                          **(dict(antialias=r['antialias']) if r['loader'] == 'cached' else {}), **ho)
 
 def build_model(r:dict, model:dict, n_out:int):
     "The network of `r['arch']` with `model`'s overrides; a preset whose layers are sized by `img_size` (a dense head after a flatten) gets the recipe's image size."
