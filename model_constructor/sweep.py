@@ -264,9 +264,10 @@ def open_storage(url:str|None, out:Path, heartbeat:int=60):
     kw = dict(connect_args=dict(timeout=60)) if url.startswith('sqlite') else dict(pool_pre_ping=True)
     for attempt in range(10):
         try:
-            warnings.filterwarnings('ignore', category=optuna.exceptions.ExperimentalWarning)   # heartbeats and the retry callback are marked experimental
-            return optuna.storages.RDBStorage(url, engine_kwargs=kw, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
-                                              heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
+            with warnings.catch_warnings():   # heartbeats and the retry callback are marked experimental; the caller's warning filters stay as they were
+                warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=kw, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
+                                                  heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
         except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as e:   # another process was creating the tables (workers started together): open it again
             if not any(m in str(e) for m in ('already exists', 'UNIQUE constraint failed')) or attempt == 9: raise _unreachable(url, e) from None
             time.sleep(0.2 * (attempt + 1))
