@@ -474,7 +474,9 @@ class Sweep:
             def release(lk=lk):
                 if not lk.closed: fcntl.flock(lk, fcntl.LOCK_UN); lk.close()
             try:
-                optuna.storages.fail_stale_trials(self.study)
+                with warnings.catch_warnings():   # marked experimental in Optuna; silenced here only
+                    warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
+                    optuna.storages.fail_stale_trials(self.study)
                 c = self.counts()
                 done = c['complete'] + c['pruned'] + c['failed']
                 if done >= self.n_trials: break
