@@ -19,13 +19,13 @@ RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mo
               loss='ls', schedule='flat_cos', pct_start=0.72, mixup=0., clip=1.0, precision='auto', aug='leaderboard',
               release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False, holdout=None,
               classes=None, pretrained=None, finetune=None, finetune_k=2, save_model=False, loader='jpeg', sizes=None,
-              ema=None, ls=0.1, antialias=True)
+              ema=None, ls=0.1, antialias=True, min_scale=0.35)
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 _ADDED_FIELDS = dict(dw_mult=1, stem_conv=None, head_pool='avg')   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
 _ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2, loader='jpeg', sizes=None, ema=None, ls=0.1,
-                     antialias=False)   # the same for recipe fields (antialias: the cached loader's crops, plain bilinear before the field existed)
+                     antialias=False, min_scale=0.35)   # the same for recipe fields (antialias: the cached loader's crops, plain bilinear before the field existed)
 
 RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them
     'woof128_dw6': dict(arch='dw6_resnet', dataset='imagewoof', size=128, epochs=5, bs=16, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
@@ -113,6 +113,25 @@ def _check_sizes(r):
     if s[-1] != _size(r): raise ValueError(f"--sizes ends at {s[-1]} px, but the cell's size is {_size(r)} px (--size): a progressive-resizing run must end at the size it is scored at.")
     r['sizes'] = list(s)
 
+def _check_min_scale(r):
+    "The crops' smallest area share: a number in (0, 1], or a list of them, one per epoch (normalized to a float or a list of floats)."
+    s = r['min_scale']
+    if isinstance(s, str):
+        try: s = json.loads(s)
+        except json.JSONDecodeError: s = None
+    one = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and 0 < x <= 1
+    if isinstance(s, (list, tuple)):
+        if not all(map(one, s)): s = None
+        elif len(s) != r['epochs']: raise ValueError(f"--min-scale lists {len(s)} value(s) for {r['epochs']} epoch(s): give one per epoch, or one number for all.")
+    elif not one(s): s = None
+    if s is None: raise ValueError(f"--min-scale takes a number in (0, 1] (the smallest share of the image a training crop covers; 0.35 on the leaderboard), "
+                                   f"or a JSON list of them, one per epoch, e.g. '[0.35, 0.35, 0.35, 0.6, 1]'; got {r['min_scale']!r}.")
+    if isinstance(s, (list, tuple)) and len(set(s)) == 1: s = s[0]   # one value for every epoch is that value: the same cell
+    r['min_scale'] = [float(x) for x in s] if isinstance(s, (list, tuple)) else float(s)
+    from model_constructor.data import AUGS
+    if r['min_scale'] != 0.35 and AUGS._canon(r['aug']) != 'leaderboard':
+        raise ValueError(f"--min-scale sets the random-resized crop of --aug leaderboard; --aug {r['aug']} crops no random areas.")
+
 def check_recipe(recipe:dict) -> dict:
     "The full recipe (`RECIPE` updated with `recipe`) if every value is valid, else a `ValueError` naming the option and its valid range."
     from model_constructor.learner import OPTS, LOSSES, SCHEDULES
@@ -141,7 +160,7 @@ def check_recipe(recipe:dict) -> dict:
     if not isinstance(r['antialias'], bool): raise ValueError(f"--antialias takes true or false; got {r['antialias']!r}.")
     if not r['antialias'] and r['loader'] != 'cached':
         raise ValueError("--antialias false applies to --loader cached (its crops resized by plain bilinear sampling); the JPEG loader's PIL resize always antialiases.")
-    _check_sizes(r)
+    _check_sizes(r); _check_min_scale(r)
     if r['arch'].startswith('timm/'):
         import timm
         if not timm.is_model(r['arch'][5:]):

@@ -20,8 +20,8 @@ from .recipes import RECIPE, _size, cell_key
 
 # %% auto #0
 __all__ = ['machine', 'versions', 'git_commit', 'make_dls', 'build_model', 'plot_run', 'save_weights', 'RunNotRecorded',
-           'check_data', 'Terminated', 'interrupts_between_batches', 'SizeSchedule', 'set_train_size', 'WeightEMA',
-           'StopOnSignal', 'plain_log', 'train_run']
+           'check_data', 'Terminated', 'interrupts_between_batches', 'SizeSchedule', 'set_train_size',
+           'CropScaleSchedule', 'set_train_min_scale', 'WeightEMA', 'StopOnSignal', 'plain_log', 'train_run']
 
 # %% ../nbs/14c_training.ipynb #c3c27b20
 def machine() -> str:
@@ -130,12 +130,31 @@ def set_train_size(dl, size:int):
     from fastcore.basics import fastuple
     from model_constructor.cached import BatchRandomResizedCrop
     if isinstance(dl.after_batch, BatchRandomResizedCrop): dl.after_batch.size = size; return
-    if not getattr(dl, '_own_item_tfms', False):   # fastai's train and valid loaders share their item transforms: the train loader gets its own
-        import copy
-        dl.after_item, dl._own_item_tfms = copy.deepcopy(dl.after_item), True
-    ts = [t for t in getattr(dl.after_item, 'fs', []) if isinstance(t, (RandomResizedCrop, Resize))]
+    ts = [t for t in _own_item_tfms(dl) if isinstance(t, (RandomResizedCrop, Resize))]
     if not ts: raise ValueError("Progressive resizing (--sizes) needs a training loader that crops or resizes its images (RandomResizedCrop or Resize).")
     for t in ts: t.size = fastuple(size, size)
+
+def _own_item_tfms(dl) -> list:
+    "The training loader's item transforms, copied first: fastai's train and valid loaders share them, and validation must keep its own."
+    if not getattr(dl, '_own_item_tfms', False):
+        import copy
+        dl.after_item, dl._own_item_tfms = copy.deepcopy(dl.after_item), True
+    return list(getattr(dl.after_item, 'fs', []))
+
+class CropScaleSchedule(Callback):
+    "Random-resized-crop strength by epoch: epoch i crops at least `min_scales[i]` of each training image's area (either loader); validation's centre crop is untouched."
+    order = -50
+    def __init__(self, min_scales): self.min_scales = list(min_scales)
+    def before_epoch(self): set_train_min_scale(self.dls.train, self.min_scales[min(self.epoch, len(self.min_scales) - 1)])
+
+def set_train_min_scale(dl, min_scale:float):
+    "Set the smallest area share a training DataLoader's random-resized crop draws: the cached loader's device crop, or the JPEG loader's `RandomResizedCrop`."
+    from fastai.vision.augment import RandomResizedCrop
+    from model_constructor.cached import BatchRandomResizedCrop
+    if isinstance(dl.after_batch, BatchRandomResizedCrop): dl.after_batch.min_scale = min_scale; return
+    ts = [t for t in _own_item_tfms(dl) if isinstance(t, RandomResizedCrop)]
+    if not ts: raise ValueError("--min-scale needs a training loader that draws random-resized crops (--aug leaderboard).")
+    for t in ts: t.min_scale = min_scale
 
 class WeightEMA(Callback):
     "An exponential moving average of the weights (timm's `ModelEmaV3`, its decay warmed up over the first steps): each validation and the end of training use it — the final model is the average."
@@ -177,6 +196,8 @@ def plain_log(learn, bars:bool=True, log:bool=True):
         try: yield
         finally: learn.logger = old
 
+def _per_epoch(v, n:int) -> list: return list(v) if isinstance(v, (list, tuple)) else [v] * n
+
 def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', command:str='', cbs=None, plot:bool=True, bars:bool=True, log:bool=True) -> dict:
     "Train one seeded run of `recipe` (see `RECIPE`) with model config overrides `model` (and extra fastai callbacks `cbs`); returns the runs.csv row."
     from fastai.torch_core import set_seed
@@ -200,7 +221,8 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     t0 = time.time()
     try:
         with distributed(learn), interrupts_between_batches() as held, plain_log(learn, bars, log):
-            cbs = [*(cbs or []), StopOnSignal(held), *([SizeSchedule(r['sizes'])] if r.get('sizes') else []), *([WeightEMA(r['ema'])] if r.get('ema') else [])]
+            cbs = [*(cbs or []), StopOnSignal(held), *([SizeSchedule(r['sizes'])] if r.get('sizes') else []),
+                   *([CropScaleSchedule(_per_epoch(r['min_scale'], r['epochs']))] if r.get('min_scale', 0.35) != 0.35 else []), *([WeightEMA(r['ema'])] if r.get('ema') else [])]
             if r.get('finetune'): fine_tune_strategy(learn, r['finetune'], r['epochs'], r['lr'], k=r['finetune_k'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
             else: fit_recipe(learn, r['epochs'], r['lr'], schedule=r['schedule'], pct_start=r['pct_start'], cbs=cbs)
     except NonFiniteError as e:   # the training guard stopped a diverging run
