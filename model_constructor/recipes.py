@@ -133,6 +133,9 @@ def _check_min_scale(r):
     from model_constructor.data import AUGS
     if r['min_scale'] != 0.35 and AUGS._canon(r['aug']) != 'leaderboard':
         raise ValueError(f"--min-scale sets the random-resized crop of --aug leaderboard; --aug {r['aug']} crops no random areas.")
+    if r['min_scale'] != 0.35 and r['dataset'] == 'digits':
+        raise ValueError("--min-scale sets the random-resized crop of an image dataset (imagewoof, imagenette, folder); "
+                         "the embedded digits are only resized, never cropped.")
 
 def check_recipe(recipe:dict) -> dict:
     "The full recipe (`RECIPE` updated with `recipe`) if every value is valid, else a `ValueError` naming the option and its valid range."
