@@ -27,8 +27,8 @@ def _summary(cfg_json:str) -> str:
     r, m = c['recipe'], c['model']
     diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}   # what the cell changes in its arch preset
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
-    rec.update({k: r[k] for k in ('loader', 'sizes', 'ema') if r.get(k) not in (None, 'jpeg')})
-    if r.get('min_scale', 0.35) != 0.35: rec['min_scale'] = r['min_scale']   # the crops' smallest area share, when not the leaderboard's   # how the data came, when not the default
+    rec.update({k: r[k] for k in ('loader', 'sizes', 'ema') if r.get(k) not in (None, 'jpeg')})   # how the data came, when not the default
+    if r.get('min_scale', 0.35) != 0.35: rec['min_scale'] = r['min_scale']   # the crops' smallest area share, when not the leaderboard's
     if r.get('loader') == 'cached' and not r.get('antialias', False): rec['loader'] = 'cached (crops not antialiased)'   # the cached loader's first crop
     if r.get('ls', 0.1) != 0.1: rec['ls'] = r['ls']                   # label smoothing, when not fastai's 0.1
     ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
