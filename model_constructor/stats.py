@@ -158,25 +158,31 @@ def frontier(cells:list) -> list:
     return [c for c in cells if not any(o['acc'] > c['acc'] and o['minutes'] <= c['minutes'] or o['acc'] >= c['acc'] and o['minutes'] < c['minutes'] for o in cells)]
 
 def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, path=None, target=None, hardware=None):
-    "Accuracy against minutes per run for the cells of one leaderboard cell; saves `path` (default out/frontier_<dataset>_<size>_<epochs>.png)."
+    "Accuracy against minutes per run for the cells of one leaderboard cell, numbered, with a key beside the plot; saves `path` (default out/frontier_<dataset>_<size>_<epochs>.png)."
     import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt, textwrap
     cells = cell_stats(out, dataset, size, epochs, hardware)   # compare minutes on one kind of machine only
     if not cells: raise ValueError(f"No runs of {dataset} {size} px / {epochs} epochs in {Path(out)/'runs.csv'}.")
     front = {c['key'] for c in frontier(cells)}
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    lo, hi = min(c['minutes'] for c in cells), max(c['minutes'] for c in cells)
-    for i, c in enumerate(sorted(cells, key=lambda c: c['acc'])):   # labels alternate above and below their points; the right third's point left
-        ax.errorbar(c['minutes'], c['acc'], yerr=None if c['n'] < 2 else c['std'], fmt='o' if c['key'] in front else 's', color='C0' if c['key'] in front else 'C7', capsize=3)
-        right = hi > lo and c['minutes'] > lo + 0.65 * (hi - lo)
-        ax.annotate(f"{c['label']} (n={c['n']})", (c['minutes'], c['acc']), fontsize=7, xytext=(-5 if right else 5, 4 if i % 2 else -9),
-                    textcoords='offset points', ha='right' if right else 'left')
+    cells = sorted(cells, key=lambda c: -c['acc'])   # numbered best first: the key reads as a ranking
+    keys = [textwrap.wrap(f"{i}. {c['label']} (n={c['n']})", 80, subsequent_indent='    ') for i, c in enumerate(cells, 1)]
+    n_lines, line_pt = sum(len(k) for k in keys), 9.5   # the key is laid out in points, one 7-pt line each
+    fig, (ax, kx) = plt.subplots(1, 2, figsize=(14, max(4.5, n_lines * line_pt / 72 + 1.2)), gridspec_kw=dict(width_ratios=[1.1, 1]))
+    for i, c in enumerate(cells, 1):   # a number beside each point instead of its label: long labels of ~20 cells cannot share the plot
+        on = c['key'] in front
+        ax.errorbar(c['minutes'], c['acc'], yerr=None if c['n'] < 2 else c['std'], fmt='o' if on else 's', color='C0' if on else 'C7', capsize=3)
+        ax.annotate(str(i), (c['minutes'], c['acc']), fontsize=7, xytext=(4, 2), textcoords='offset points', color='C0' if on else 'k')
     ax.margins(x=0.08, y=0.12)
     fr = sorted((c for c in cells if c['key'] in front), key=lambda c: c['minutes'])
     ax.plot([c['minutes'] for c in fr], [c['acc'] for c in fr], '-', color='C0', alpha=0.5, label='frontier')
     if target: ax.axhline(target[0], ls='--', color='C3', lw=0.8); ax.axvline(target[1], ls='--', color='C3', lw=0.8, label=f'target: >= {target[0]}% in <= {target[1]} min')
     ax.set_xlabel('minutes per run'); ax.set_ylabel('top-1 % (mean ± std over seeds)')
-    ax.set_title(f"{dataset} {size} px, {epochs} epochs — {cells[0]['hardware']}", fontsize=9); ax.legend(fontsize=8)
+    ax.set_title(f"{dataset} {size} px, {epochs} epochs — {cells[0]['hardware']}", fontsize=9); ax.legend(fontsize=8, loc='lower right')
+    kx.axis('off'); done = 0
+    for c, k in zip(cells, keys):   # the frontier's cells in its colour
+        kx.annotate('\n'.join(k), (0, 1), xycoords='axes fraction', xytext=(0, -done * line_pt), textcoords='offset points', va='top',
+                    fontsize=7, family='monospace', linespacing=1.15, color='C0' if c['key'] in front else 'k')
+        done += len(k)
     fig.tight_layout()
     path = Path(path) if path else Path(out)/f'frontier_{dataset}_{size}_{epochs}.png'
     fig.savefig(path, dpi=100); plt.close(fig)
