@@ -175,7 +175,9 @@ def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, pa
     ax.margins(x=0.08, y=0.12)
     fr = sorted((c for c in cells if c['key'] in front), key=lambda c: c['minutes'])
     ax.plot([c['minutes'] for c in fr], [c['acc'] for c in fr], '-', color='C0', alpha=0.5, label='frontier')
-    if target: ax.axhline(target[0], ls='--', color='C3', lw=0.8); ax.axvline(target[1], ls='--', color='C3', lw=0.8, label=f'target: >= {target[0]}% in <= {target[1]} min')
+    if target:   # the target corner inside the plot, with room above its line
+        ax.axhline(target[0], ls='--', color='C3', lw=0.8); ax.axvline(target[1], ls='--', color='C3', lw=0.8, label=f'target: >= {target[0]}% in <= {target[1]} min')
+        ax.set_ylim(top=max(ax.get_ylim()[1], target[0] + 1)); ax.set_xlim(right=max(ax.get_xlim()[1], target[1] + 0.5))
     ax.set_xlabel('minutes per run'); ax.set_ylabel('top-1 % (mean ± std over seeds)')
     ax.set_title(f"{dataset} {size} px, {epochs} epochs — {cells[0]['hardware']}", fontsize=9); ax.legend(fontsize=8, loc='lower right')
     kx.axis('off'); done = 0
