@@ -163,7 +163,7 @@ def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, pa
     import matplotlib.pyplot as plt, textwrap
     cells = cell_stats(out, dataset, size, epochs, hardware)   # compare minutes on one kind of machine only
     if not cells: raise ValueError(f"No runs of {dataset} {size} px / {epochs} epochs in {Path(out)/'runs.csv'}.")
-    front = {c['key'] for c in frontier(cells)}
+    fr = frontier(cells); front = {c['key'] for c in fr}   # sorted by minutes: the line through them
     cells = sorted(cells, key=lambda c: -c['acc'])   # numbered best first: the key reads as a ranking
     keys = [textwrap.wrap(f"{i}. {c['label']} (n={c['n']})", 80, subsequent_indent='    ') for i, c in enumerate(cells, 1)]
     n_lines, line_pt = sum(len(k) for k in keys), 9.5   # the key is laid out in points, one 7-pt line each
@@ -173,7 +173,6 @@ def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, pa
         ax.errorbar(c['minutes'], c['acc'], yerr=None if c['n'] < 2 else c['std'], fmt='o' if on else 's', color='C0' if on else 'C7', capsize=3)
         ax.annotate(str(i), (c['minutes'], c['acc']), fontsize=7, xytext=(4, 2), textcoords='offset points', color='C0' if on else 'k')
     ax.margins(x=0.08, y=0.12)
-    fr = sorted((c for c in cells if c['key'] in front), key=lambda c: c['minutes'])
     ax.plot([c['minutes'] for c in fr], [c['acc'] for c in fr], '-', color='C0', alpha=0.5, label='frontier')
     if target:   # the target corner inside the plot, with room above its line
         ax.axhline(target[0], ls='--', color='C3', lw=0.8); ax.axvline(target[1], ls='--', color='C3', lw=0.8, label=f'target: >= {target[0]}% in <= {target[1]} min')
@@ -183,7 +182,7 @@ def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, pa
     kx.axis('off'); done = 0
     for c, k in zip(cells, keys):   # the frontier's cells in its colour
         kx.annotate('\n'.join(k), (0, 1), xycoords='axes fraction', xytext=(0, -done * line_pt), textcoords='offset points', va='top',
-                    fontsize=7, family='monospace', linespacing=1.15, color='C0' if c['key'] in front else 'k')
+                    fontsize=7, family='monospace', linespacing=line_pt / 7 / 1.2, color='C0' if c['key'] in front else 'k')
         done += len(k)
     fig.tight_layout()
     path = Path(path) if path else Path(out)/f'frontier_{dataset}_{size}_{epochs}.png'
