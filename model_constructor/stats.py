@@ -14,7 +14,8 @@ from .runs import RunsFile
 from .recipes import RECIPE
 
 # %% auto #0
-__all__ = ['mean_ci', 'compare', 'overrides', 'verdict', 'differences', 'cell_stats', 'frontier', 'plot_frontier']
+__all__ = ['mean_ci', 'compare', 'overrides', 'verdict', 'differences', 'cell_stats', 'frontier', 'frontier_figure',
+           'plot_frontier']
 
 # %% ../nbs/14d_stats.ipynb #c7764cad
 def _short(v) -> str:
@@ -157,12 +158,10 @@ def frontier(cells:list) -> list:
     "The cells no other cell beats on both accuracy and minutes (sorted by minutes)."
     return [c for c in cells if not any(o['acc'] > c['acc'] and o['minutes'] <= c['minutes'] or o['acc'] >= c['acc'] and o['minutes'] < c['minutes'] for o in cells)]
 
-def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, path=None, target=None, hardware=None):
-    "Accuracy against minutes per run for the cells of one leaderboard cell, numbered, with a key beside the plot; saves `path` (default out/frontier_<dataset>_<size>_<epochs>.png)."
+def frontier_figure(cells:list, title:str='', target=None):
+    "The figure of `plot_frontier` for `cell_stats`-style cells: accuracy against minutes, numbered best first, the key beside it, the frontier in colour."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt, textwrap
-    cells = cell_stats(out, dataset, size, epochs, hardware)   # compare minutes on one kind of machine only
-    if not cells: raise ValueError(f"No runs of {dataset} {size} px / {epochs} epochs in {Path(out)/'runs.csv'}.")
     fr = frontier(cells); front = {c['key'] for c in fr}   # sorted by minutes: the line through them
     cells = sorted(cells, key=lambda c: -c['acc'])   # numbered best first: the key reads as a ranking
     keys = [textwrap.wrap(f"{i}. {c['label']} (n={c['n']})", 80, subsequent_indent='    ') for i, c in enumerate(cells, 1)]
@@ -178,13 +177,21 @@ def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, pa
         ax.axhline(target[0], ls='--', color='C3', lw=0.8); ax.axvline(target[1], ls='--', color='C3', lw=0.8, label=f'target: >= {target[0]}% in <= {target[1]} min')
         ax.set_ylim(top=max(ax.get_ylim()[1], target[0] + 1)); ax.set_xlim(right=max(ax.get_xlim()[1], target[1] + 0.5))
     ax.set_xlabel('minutes per run'); ax.set_ylabel('top-1 % (mean ± std over seeds)')
-    ax.set_title(f"{dataset} {size} px, {epochs} epochs — {cells[0]['hardware']}", fontsize=9); ax.legend(fontsize=8, loc='lower right')
+    ax.set_title(title, fontsize=9); ax.legend(fontsize=8, loc='lower right')
     kx.axis('off'); done = 0
     for c, k in zip(cells, keys):   # the frontier's cells in its colour
         kx.annotate('\n'.join(k), (0, 1), xycoords='axes fraction', xytext=(0, -done * line_pt), textcoords='offset points', va='top',
                     fontsize=7, family='monospace', linespacing=line_pt / 7 / 1.2, color='C0' if c['key'] in front else 'k')
         done += len(k)
     fig.tight_layout()
+    return fig
+
+def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, path=None, target=None, hardware=None):
+    "Accuracy against minutes per run for the cells of one leaderboard cell, numbered, with a key beside the plot (`frontier_figure`); saves `path` (default out/frontier_<dataset>_<size>_<epochs>.png)."
+    import matplotlib.pyplot as plt
+    cells = cell_stats(out, dataset, size, epochs, hardware)   # compare minutes on one kind of machine only
+    if not cells: raise ValueError(f"No runs of {dataset} {size} px / {epochs} epochs in {Path(out)/'runs.csv'}.")
+    fig = frontier_figure(cells, f"{dataset} {size} px, {epochs} epochs — {cells[0]['hardware']}", target)
     path = Path(path) if path else Path(out)/f'frontier_{dataset}_{size}_{epochs}.png'
     fig.savefig(path, dpi=100); plt.close(fig)
     return path
