@@ -242,7 +242,7 @@ def _worker(args_json:str):
         try: run_leaderboard(**json.loads(args_json))
         except KeyboardInterrupt: sys.exit(130)
 
-def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 128/5 record; woof128_dw4; woof128_cpu_budget: 2 CPU cores, the searched techniques; woof128_cpu_mild_crop: the same with milder crops, the fastest; woof128_cpu_mild_crop_bs32: that at batch 32, the most accurate on 2 CPU cores); options given here override it
+def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 128/5 record; woof128_dw4; woof128_cpu_budget: 2 CPU cores, the searched techniques; woof128_cpu_mild_crop: the same with milder crops; woof128_cpu_mild_crop_bs32: that at batch 32, the most accurate on 2 CPU cores); options given here override it
                 dataset:str=None, # 'digits' (default, embedded), 'imagewoof', 'imagenette', or 'folder' (with --data)
                 size:int=None, # image size in px (default 32 for digits, 128 otherwise)
                 epochs:int=5, # epochs per run
