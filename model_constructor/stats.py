@@ -160,8 +160,7 @@ def frontier(cells:list) -> list:
 
 def frontier_figure(cells:list, title:str='', target=None):
     "The figure of `plot_frontier` for `cell_stats`-style cells: accuracy against minutes, numbered best first, the key beside it, the frontier in colour."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt, textwrap
+    import matplotlib.pyplot as plt, textwrap   # the caller's backend: a notebook shows the figure inline
     fr = frontier(cells); front = {c['key'] for c in fr}   # sorted by minutes: the line through them
     cells = sorted(cells, key=lambda c: -c['acc'])   # numbered best first: the key reads as a ranking
     keys = [textwrap.wrap(f"{i}. {c['label']} (n={c['n']})", 80, subsequent_indent='    ') for i, c in enumerate(cells, 1)]
@@ -188,6 +187,7 @@ def frontier_figure(cells:list, title:str='', target=None):
 
 def plot_frontier(out='leaderboard', dataset='imagewoof', size=128, epochs=5, path=None, target=None, hardware=None):
     "Accuracy against minutes per run for the cells of one leaderboard cell, numbered, with a key beside the plot (`frontier_figure`); saves `path` (default out/frontier_<dataset>_<size>_<epochs>.png)."
+    import matplotlib; matplotlib.use('Agg')   # only saved: no window, whatever the machine
     import matplotlib.pyplot as plt
     cells = cell_stats(out, dataset, size, epochs, hardware)   # compare minutes on one kind of machine only
     if not cells: raise ValueError(f"No runs of {dataset} {size} px / {epochs} epochs in {Path(out)/'runs.csv'}.")
