@@ -370,7 +370,7 @@ class Config:
     def changed(self) -> dict:
         "Fields that differ from the defaults."
         dflt = type(self)().to_dict()
-        return {k: v for k, v in self.to_dict().items() if v != dflt[k]}
+        return {k: v for k, v in self.to_dict().items() if v != dflt[k] or isinstance(v, bool) != isinstance(dflt[k], bool)}   # sa=0 (a stage) is not sa=False
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.changed().items())})"
     def __call__(self): return self.build()
 
