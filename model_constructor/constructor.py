@@ -25,8 +25,8 @@ torch.fx.wrap('check_nchw')   # MCModel's input check stays in an fx trace (see 
 
 # %% auto #0
 __all__ = ['STEMS', 'HEADS', 'GLOBAL_POOLS', 'xresnet_stem', 'resnet_stem', 'global_pool', 'linear_head', 'two_layer_head',
-           'MCModel', 'eval_mode', 'min_input_size', 'check_input_size', 'Config', 'ModelConstructor', 'model_stats',
-           'mc_splitter', 'stage_splitter', 'mc_cut', 'mc_split']
+           'MCModel', 'eval_mode', 'min_input_size', 'check_input_size', 'differs', 'Config', 'ModelConstructor',
+           'model_stats', 'mc_splitter', 'stage_splitter', 'mc_cut', 'mc_split']
 
 # %% ../nbs/03_constructor.ipynb #a10a5c1c
 STEMS, HEADS = Registry('stem'), Registry('head')
@@ -327,6 +327,10 @@ def _check_field_types(cfg):
         raise TypeError(f"{type(cfg).__name__}: {f.name} must be {want}; got {v!r} ({type(v).__name__}).")
 
 # %% ../nbs/03_constructor.ipynb #9024d11b
+def differs(a, b) -> bool:
+    "Whether config value `a` differs from `b`; `0` and `False` differ (`sa=0` is self-attention in stage 0, `sa=False` none), though `0 == False` in Python."
+    return a != b or isinstance(a, bool) != isinstance(b, bool)
+
 class Config:
     "Base of the dataclass configs: plain-data round trip, `replace`, repr of changed fields. Subclasses map component fields to registries in `_components`."
     _components: dict = {}
@@ -370,7 +374,7 @@ class Config:
     def changed(self) -> dict:
         "Fields that differ from the defaults."
         dflt = type(self)().to_dict()
-        return {k: v for k, v in self.to_dict().items() if v != dflt[k] or isinstance(v, bool) != isinstance(dflt[k], bool)}   # sa=0 (a stage) is not sa=False
+        return {k: v for k, v in self.to_dict().items() if differs(v, dflt[k])}
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.changed().items())})"
     def __call__(self): return self.build()
 

@@ -10,6 +10,7 @@ import json, math, statistics
 from pathlib import Path
 
 from .zoo import MODELS
+from .constructor import differs
 from .runs import RunsFile
 from .recipes import RECIPE
 
@@ -89,7 +90,7 @@ def overrides(cfg_json:str) -> dict:
     except Exception: preset = None
     dflt = preset.to_dict() if hasattr(preset, 'to_dict') else {}
     ch = {f'recipe.{k}': v for k, v in r.items() if k in RECIPE and k not in _DATA_FIELDS and v != RECIPE[k]}
-    ch.update({k: v for k, v in m.items() if k not in ('n_out', 'img_size', 'name') and (k not in dflt or dflt[k] != v)})
+    ch.update({k: v for k, v in m.items() if k not in ('n_out', 'img_size', 'name') and (k not in dflt or differs(v, dflt[k]))})
     return ch
 
 def _data_of(cfg_json):
