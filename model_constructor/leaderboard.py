@@ -269,6 +269,7 @@ def _recipe_cli(recipe:str=None, # a named recipe (woof128_dw6: the Imagewoof 12
                 antialias:str=None, # --loader cached: resize crops with PIL's antialiasing filter, as the JPEG loader does (true, the default) or by plain bilinear sampling (false: aliases when a crop shrinks; what cells recorded before the option were trained with)
                 sizes:str=None, # progressive resizing: JSON list of image sizes, one per epoch, ending at --size (e.g. '[96, 112, 128, 128, 128]')
                 min_scale:str=None, # --aug leaderboard: the smallest share of an image's area a training crop covers (0.35, the leaderboard's), or a JSON list, one per epoch (e.g. '[0.35, 0.35, 0.35, 0.6, 1]')
+                crop_ratio:str=None, # --aug leaderboard: the training crops' aspect ratios (width / height) are drawn from 1/q to q for a number q >= 1 (1: no stretch), or from a JSON pair [lo, hi]; fastai's and the leaderboard's: [0.75, 1.333]
                 ema:float=None, # exponential moving average of the weights with this decay (e.g. 0.999, warmed up over the first steps): validated each epoch, and the final model
                 ls:float=0.1, # label-smoothing strength of --loss ls
                 release:str='auto', # dataset release: auto, 160, 320, full
@@ -348,6 +349,7 @@ def parse_command(argv) -> dict:
     if isinstance(recipe.get('classes'), str): recipe['classes'] = _value(recipe['classes'])
     if isinstance(recipe.get('sizes'), str): recipe['sizes'] = _value(recipe['sizes'])
     if isinstance(recipe.get('min_scale'), str): recipe['min_scale'] = _value(recipe['min_scale'])
+    if isinstance(recipe.get('crop_ratio'), str): recipe['crop_ratio'] = _value(recipe['crop_ratio'])
     if isinstance(recipe.get('antialias'), str) and recipe['antialias'].strip().lower() in _TRUE + _FALSE: recipe['antialias'] = recipe['antialias'].strip().lower() in _TRUE
     if recipe.get('data') is not None and 'dataset' not in recipe: recipe['dataset'] = 'folder'   # a folder of one's own is its own dataset
     seeds = check_seeds(seeds) if seeds is not None else None

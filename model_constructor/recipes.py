@@ -19,13 +19,13 @@ RECIPE = dict(dataset='digits', size=None, epochs=5, bs=64, lr=8e-3, wd=1e-2, mo
               loss='ls', schedule='flat_cos', pct_start=0.72, mixup=0., clip=1.0, precision='auto', aug='leaderboard',
               release='auto', data=None, arch='xresnet18', max_per_class=None, compile=False, holdout=None,
               classes=None, pretrained=None, finetune=None, finetune_k=2, save_model=False, loader='jpeg', sizes=None,
-              ema=None, ls=0.1, antialias=True, min_scale=0.35)
+              ema=None, ls=0.1, antialias=True, min_scale=0.35, crop_ratio=[3/4, 4/3])
 
 def _size(r): return r['size'] or (32 if r['dataset'] == 'digits' else 128)
 
 _ADDED_FIELDS = dict(dw_mult=1, stem_conv=None, head_pool='avg')   # config fields added after cells were recorded: hashed only when set, so older cells keep their keys
 _ADDED_RECIPE = dict(holdout=None, classes=None, pretrained=None, finetune=None, finetune_k=2, loader='jpeg', sizes=None, ema=None, ls=0.1,
-                     antialias=False, min_scale=0.35)   # the same for recipe fields (antialias: the cached loader's crops, plain bilinear before the field existed)
+                     antialias=False, min_scale=0.35, crop_ratio=[3/4, 4/3])   # the same for recipe fields (antialias: the cached loader's crops, plain bilinear before the field existed)
 
 RECIPES = {  # named recipes: recipe fields plus `arch` and model-config overrides (`model`); command-line options override them
     'woof128_dw6': dict(arch='dw6_resnet', dataset='imagewoof', size=128, epochs=5, bs=16, lr=4e-3, mom=0.95, sqr_mom=0.99, eps=1e-6,
@@ -140,6 +140,23 @@ def _check_min_scale(r):
         raise ValueError("--min-scale sets the random-resized crop of an image dataset (imagewoof, imagenette, folder); "
                          "the embedded digits are only resized, never cropped.")
 
+def _check_crop_ratio(r):
+    "The range of aspect ratios a training crop is drawn from: a number q >= 1 for [1/q, q], or a JSON pair [lo, hi] with 0 < lo <= hi (normalized to a list of two floats)."
+    q = r['crop_ratio']
+    if isinstance(q, str):
+        try: q = json.loads(q)
+        except json.JSONDecodeError: q = None
+    num = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+    if num(q) and q >= 1: q = [1 / q, q]
+    elif not (isinstance(q, (list, tuple)) and len(q) == 2 and all(map(num, q)) and q[0] <= q[1]): q = None
+    if q is None: raise ValueError(f"--crop-ratio takes a number q >= 1 (training crops' aspect ratios drawn from 1/q to q; 1: no stretch) or a JSON pair "
+                                   f"[lo, hi] with 0 < lo <= hi; the leaderboard's is [0.75, 1.333] (fastai's RandomResizedCrop). Got {r['crop_ratio']!r}.")
+    r['crop_ratio'] = [float(q[0]), float(q[1])]
+    if r['crop_ratio'] != RECIPE['crop_ratio']:
+        from model_constructor.data import AUGS
+        if AUGS._canon(r['aug']) != 'leaderboard' or r['dataset'] == 'digits':
+            raise ValueError(f"--crop-ratio sets the random-resized crop of --aug leaderboard on an image dataset; --aug {r['aug']} on {r['dataset']} draws no random crops.")
+
 def check_recipe(recipe:dict) -> dict:
     "The full recipe (`RECIPE` updated with `recipe`) if every value is valid, else a `ValueError` naming the option and its valid range."
     from model_constructor.learner import OPTS, LOSSES, SCHEDULES
@@ -168,7 +185,7 @@ def check_recipe(recipe:dict) -> dict:
     if not isinstance(r['antialias'], bool): raise ValueError(f"--antialias takes true or false; got {r['antialias']!r}.")
     if not r['antialias'] and r['loader'] != 'cached':
         raise ValueError("--antialias false applies to --loader cached (its crops resized by plain bilinear sampling); the JPEG loader's PIL resize always antialiases.")
-    _check_sizes(r); _check_min_scale(r)
+    _check_sizes(r); _check_min_scale(r); _check_crop_ratio(r)
     if r['arch'].startswith('timm/'):
         import timm
         if not timm.is_model(r['arch'][5:]):

@@ -24,6 +24,10 @@ def _short(v) -> str:
     if isinstance(v, dict) and 'partial' in v: return f"{v['partial']}({', '.join(f'{k}={x}' for k, x in v.get('kwargs', {}).items())})"
     return str(v)
 
+def _crop_ratio(q) -> str:
+    "A crop's aspect-ratio range in the words of the option: `1.1` for [1/1.1, 1.1], else the pair."
+    return f'{q[1]:g}' if math.isclose(q[0] * q[1], 1) else f'[{q[0]:.3g}, {q[1]:.3g}]'
+
 def _summary(cfg_json:str) -> str:
     c = json.loads(cfg_json)
     r, m = c['recipe'], c['model']
@@ -31,6 +35,7 @@ def _summary(cfg_json:str) -> str:
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
     rec.update({k: r[k] for k in ('loader', 'sizes', 'ema') if r.get(k) not in (None, 'jpeg')})   # how the data came, when not the default
     if r.get('min_scale', 0.35) != 0.35: rec['min_scale'] = r['min_scale']   # the crops' smallest area share, when not the leaderboard's
+    if r.get('crop_ratio', [0.75, 4/3]) != [0.75, 4/3]: rec['crop_ratio'] = _crop_ratio(r['crop_ratio'])   # the crops' aspect ratios, when not fastai's
     if r.get('loader') == 'cached' and not r.get('antialias', False): rec['loader'] = 'cached (crops not antialiased)'   # the cached loader's first crop
     if r.get('ls', 0.1) != 0.1: rec['ls'] = r['ls']                   # label smoothing, when not fastai's 0.1
     ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
@@ -48,6 +53,7 @@ def _plot_label(cfg_json:str) -> str:
     diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}
     words = [k if v is True else f'{k}={_short(v)}' for k, v in sorted(diff.items())]
     words += [f"{k} {r[k]}" for k in ('bs', 'lr', 'sizes', 'min_scale', 'ema', 'ls') if k in r and r[k] != RECIPE.get(k)]
+    if r.get('crop_ratio', RECIPE['crop_ratio']) != RECIPE['crop_ratio']: words.append(f"crop_ratio {_crop_ratio(r['crop_ratio'])}")
     if r.get('loader', 'jpeg') != 'jpeg': words.append(f"{r['loader']} loader" + ('' if r.get('antialias', False) else ' (crops not antialiased)'))   # cells recorded before antialias: the first crop
     return r['arch'] + (' + ' + ', '.join(words) if words else '')
 

@@ -21,7 +21,8 @@ from .recipes import RECIPE, _size, cell_key
 # %% auto #0
 __all__ = ['machine', 'versions', 'git_commit', 'make_dls', 'build_model', 'plot_run', 'save_weights', 'RunNotRecorded',
            'check_data', 'Terminated', 'interrupts_between_batches', 'SizeSchedule', 'set_train_size',
-           'CropScaleSchedule', 'set_train_min_scale', 'WeightEMA', 'StopOnSignal', 'plain_log', 'train_run']
+           'CropScaleSchedule', 'set_train_min_scale', 'set_train_crop_ratio', 'WeightEMA', 'StopOnSignal', 'plain_log',
+           'train_run']
 
 # %% ../nbs/14c_training.ipynb #c3c27b20
 def machine() -> str:
@@ -156,6 +157,16 @@ def set_train_min_scale(dl, min_scale:float):
     if not ts: raise ValueError("--min-scale needs a training loader that draws random-resized crops (--aug leaderboard).")
     for t in ts: t.min_scale = min_scale
 
+def set_train_crop_ratio(dl, ratio):
+    "Set the range of aspect ratios (width / height, `(lo, hi)`) a training DataLoader's random-resized crop draws from: either loader, for the whole run."
+    from fastai.vision.augment import RandomResizedCrop
+    from model_constructor.cached import BatchRandomResizedCrop
+    ratio = (float(ratio[0]), float(ratio[1]))
+    if isinstance(dl.after_batch, BatchRandomResizedCrop): dl.after_batch.ratio = ratio; return
+    ts = [t for t in _own_item_tfms(dl) if isinstance(t, RandomResizedCrop)]
+    if not ts: raise ValueError("--crop-ratio needs a training loader that draws random-resized crops (--aug leaderboard).")
+    for t in ts: t.ratio = ratio
+
 class WeightEMA(Callback):
     "An exponential moving average of the weights (timm's `ModelEmaV3`, its decay warmed up over the first steps): each validation and the end of training use it — the final model is the average."
     order = 70   # after the guard and the precision callbacks have set the model up
@@ -210,6 +221,7 @@ def train_run(recipe:dict, model:dict|None=None, seed:int=0, out='leaderboard', 
     set_seed(seed, reproducible=True)
     dls = make_dls(r, seed)
     check_data(dls, r)
+    if r.get('crop_ratio', RECIPE['crop_ratio']) != RECIPE['crop_ratio']: set_train_crop_ratio(dls.train, r['crop_ratio'])
     net = build_model(r, model, dls.c)
     cfg = net.cfg.to_dict() if hasattr(net, 'cfg') else {}
     key = cell_key(r, cfg)
