@@ -24,6 +24,8 @@ def _short(v) -> str:
     if isinstance(v, dict) and 'partial' in v: return f"{v['partial']}({', '.join(f'{k}={x}' for k, x in v.get('kwargs', {}).items())})"
     return str(v)
 
+_OPT_FIELDS = ('wd', 'pct_start', 'mom', 'sqr_mom', 'eps', 'clip')   # settings a cell may change that the summary names only when changed
+
 def _crop_ratio(q) -> str:
     "A crop's aspect-ratio range in the words of the option: `1.1` for [1/1.1, 1.1], else the pair."
     return f'{q[1]:g}' if math.isclose(q[0] * q[1], 1) else f'[{q[0]:.3g}, {q[1]:.3g}]'
@@ -35,9 +37,10 @@ def _summary(cfg_json:str) -> str:
     rec = {k: r[k] for k in ('opt', 'lr', 'schedule', 'mixup', 'loss', 'bs') if k in r}
     rec.update({k: r[k] for k in ('loader', 'sizes', 'ema') if r.get(k) not in (None, 'jpeg')})   # how the data came, when not the default
     if r.get('min_scale', 0.35) != 0.35: rec['min_scale'] = r['min_scale']   # the crops' smallest area share, when not the leaderboard's
-    if r.get('crop_ratio', [0.75, 4/3]) != [0.75, 4/3]: rec['crop_ratio'] = _crop_ratio(r['crop_ratio'])   # the crops' aspect ratios, when not fastai's
+    if r.get('crop_ratio', RECIPE['crop_ratio']) != RECIPE['crop_ratio']: rec['crop_ratio'] = _crop_ratio(r['crop_ratio'])   # the crops' aspect ratios, when not fastai's
     if r.get('loader') == 'cached' and not r.get('antialias', False): rec['loader'] = 'cached (crops not antialiased)'   # the cached loader's first crop
     if r.get('ls', 0.1) != 0.1: rec['ls'] = r['ls']                   # label smoothing, when not fastai's 0.1
+    rec.update({k: r[k] for k in _OPT_FIELDS if k in r and r[k] != RECIPE[k]})   # the optimizer's and schedule's other settings, when not the recipe's defaults
     ho = f"; validated on a {r['holdout']:g} hold-out of train (not a leaderboard cell)" if r.get('holdout') else ''
     if r.get('classes'):
         from model_constructor.data import label_names
@@ -52,7 +55,7 @@ def _plot_label(cfg_json:str) -> str:
     c = json.loads(cfg_json); r = c['recipe']
     diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}
     words = [k if v is True else f'{k}={_short(v)}' for k, v in sorted(diff.items())]
-    words += [f"{k} {r[k]}" for k in ('bs', 'lr', 'sizes', 'min_scale', 'ema', 'ls') if k in r and r[k] != RECIPE.get(k)]
+    words += [f"{k} {r[k]}" for k in ('opt', 'schedule', 'bs', 'lr', 'sizes', 'min_scale', 'ema', 'ls', 'mixup', *_OPT_FIELDS) if k in r and r[k] != RECIPE.get(k)]
     if r.get('crop_ratio', RECIPE['crop_ratio']) != RECIPE['crop_ratio']: words.append(f"crop_ratio {_crop_ratio(r['crop_ratio'])}")
     if r.get('loader', 'jpeg') != 'jpeg': words.append(f"{r['loader']} loader" + ('' if r.get('antialias', False) else ' (crops not antialiased)'))   # cells recorded before antialias: the first crop
     return r['arch'] + (' + ' + ', '.join(words) if words else '')
