@@ -105,13 +105,20 @@ def _pretrained_presets():
     from model_constructor.zoo import _PRETRAINED
     return sorted(_PRETRAINED)
 
+def _from_json(v):
+    "A string option's JSON value (None if the string is not JSON); any other value as it is."
+    if not isinstance(v, str): return v
+    try: return json.loads(v)
+    except json.JSONDecodeError: return None
+
+def _real(x) -> bool: return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
 def _check_sizes(r):
     "A progressive-resizing schedule: one size per epoch, each at least 8 px, ending at the cell's size; normalized to a list of ints."
     s = r['sizes']
     if s is None: return
-    if isinstance(s, str):
-        try: s = json.loads(s)
-        except json.JSONDecodeError: raise ValueError(f"--sizes takes a JSON list of image sizes, one per epoch, e.g. '[96, 112, 128, 128, 128]'; got {s!r}.") from None
+    if isinstance(s, str) and _from_json(s) is None: raise ValueError(f"--sizes takes a JSON list of image sizes, one per epoch, e.g. '[96, 112, 128, 128, 128]'; got {s!r}.")
+    s = _from_json(s)
     if not isinstance(s, (list, tuple)) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 8 for x in s):
         raise ValueError(f"--sizes takes a JSON list of image sizes (integers, at least 8 px), one per epoch; got {r['sizes']!r}.")
     if len(s) != r['epochs']: raise ValueError(f"--sizes lists {len(s)} size(s) for {r['epochs']} epoch(s): give one size per epoch.")
@@ -120,11 +127,8 @@ def _check_sizes(r):
 
 def _check_min_scale(r):
     "The crops' smallest area share: a number in (0, 1], or a list of them, one per epoch (normalized to a float or a list of floats)."
-    s = r['min_scale']
-    if isinstance(s, str):
-        try: s = json.loads(s)
-        except json.JSONDecodeError: s = None
-    one = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and 0 < x <= 1
+    s = _from_json(r['min_scale'])
+    one = lambda x: _real(x) and 0 < x <= 1
     if isinstance(s, (list, tuple)):
         if not all(map(one, s)): s = None
         elif len(s) != r['epochs']: raise ValueError(f"--min-scale lists {len(s)} value(s) for {r['epochs']} epoch(s): give one per epoch, or one number for all.")
@@ -142,11 +146,8 @@ def _check_min_scale(r):
 
 def _check_crop_ratio(r):
     "The range of aspect ratios a training crop is drawn from: a number q >= 1 for [1/q, q], or a JSON pair [lo, hi] with 0 < lo <= hi (normalized to a list of two floats)."
-    q = r['crop_ratio']
-    if isinstance(q, str):
-        try: q = json.loads(q)
-        except json.JSONDecodeError: q = None
-    num = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+    q = _from_json(r['crop_ratio'])
+    num = lambda x: _real(x) and x > 0
     if num(q) and q >= 1: q = [1 / q, q]
     elif not (isinstance(q, (list, tuple)) and len(q) == 2 and all(map(num, q)) and q[0] <= q[1]): q = None
     if q is None: raise ValueError(f"--crop-ratio takes a number q >= 1 (training crops' aspect ratios drawn from 1/q to q; 1: no stretch) or a JSON pair "

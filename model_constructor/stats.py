@@ -51,7 +51,6 @@ def _summary(cfg_json:str) -> str:
 
 def _plot_label(cfg_json:str) -> str:
     "A cell in a few words for a plot: the arch, what it changes in its preset, and the recipe fields it sets away from `RECIPE`."
-    from model_constructor.recipes import RECIPE
     c = json.loads(cfg_json); r = c['recipe']
     diff = {k: v for k, v in overrides(c).items() if not k.startswith('recipe.')}
     words = [k if v is True else f'{k}={_short(v)}' for k, v in sorted(diff.items())]

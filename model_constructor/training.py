@@ -148,24 +148,22 @@ class CropScaleSchedule(Callback):
     def __init__(self, min_scales): self.min_scales = list(min_scales)
     def before_epoch(self): set_train_min_scale(self.dls.train, self.min_scales[min(self.epoch, len(self.min_scales) - 1)])
 
-def set_train_min_scale(dl, min_scale:float):
-    "Set the smallest area share a training DataLoader's random-resized crop draws: the cached loader's device crop, or the JPEG loader's `RandomResizedCrop`."
+def _set_train_crop(dl, attr:str, value, option:str):
+    "Set `attr` of a training DataLoader's random-resized crop: the cached loader's device crop, or the JPEG loader's `RandomResizedCrop` (both name their fields as fastai does)."
     from fastai.vision.augment import RandomResizedCrop
     from model_constructor.cached import BatchRandomResizedCrop
-    if isinstance(dl.after_batch, BatchRandomResizedCrop): dl.after_batch.min_scale = min_scale; return
+    if isinstance(dl.after_batch, BatchRandomResizedCrop): setattr(dl.after_batch, attr, value); return
     ts = [t for t in _own_item_tfms(dl) if isinstance(t, RandomResizedCrop)]
-    if not ts: raise ValueError("--min-scale needs a training loader that draws random-resized crops (--aug leaderboard).")
-    for t in ts: t.min_scale = min_scale
+    if not ts: raise ValueError(f"{option} needs a training loader that draws random-resized crops (--aug leaderboard).")
+    for t in ts: setattr(t, attr, value)
+
+def set_train_min_scale(dl, min_scale:float):
+    "Set the smallest area share a training DataLoader's random-resized crop draws (either loader)."
+    _set_train_crop(dl, 'min_scale', min_scale, '--min-scale')
 
 def set_train_crop_ratio(dl, ratio):
     "Set the range of aspect ratios (width / height, `(lo, hi)`) a training DataLoader's random-resized crop draws from: either loader, for the whole run."
-    from fastai.vision.augment import RandomResizedCrop
-    from model_constructor.cached import BatchRandomResizedCrop
-    ratio = (float(ratio[0]), float(ratio[1]))
-    if isinstance(dl.after_batch, BatchRandomResizedCrop): dl.after_batch.ratio = ratio; return
-    ts = [t for t in _own_item_tfms(dl) if isinstance(t, RandomResizedCrop)]
-    if not ts: raise ValueError("--crop-ratio needs a training loader that draws random-resized crops (--aug leaderboard).")
-    for t in ts: t.ratio = ratio
+    _set_train_crop(dl, 'ratio', (float(ratio[0]), float(ratio[1])), '--crop-ratio')
 
 class WeightEMA(Callback):
     "An exponential moving average of the weights (timm's `ModelEmaV3`, its decay warmed up over the first steps): each validation and the end of training use it — the final model is the average."
